@@ -1,0 +1,134 @@
+//! Wiring: which part of the simulator a path belongs to, the middleware stack
+//! (stderr access log → `/api` request log → CORS) and the single dispatching handler.
+//! Routing is done by hand rather than with axum routes so that every miss and wrong
+//! method gets the right kind of error body (OData for `/api`, `{"error"}` for `/_sim`).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::response::Response;
+use axum::Router;
+use serde_json::{Map, Value};
+
+use crate::state::{lock, AppState, LoggedRequest};
+use crate::{api, control, cors, static_files};
+
+/// Largest `/api` request body buffered for the request log.
+const MAX_API_BODY: usize = 64 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Area {
+    Api,
+    Control,
+    Other,
+}
+
+/// API and control routes take precedence over any static mount.
+pub fn area(path: &str) -> Area {
+    if api::is_api_path(path) {
+        Area::Api
+    } else if path == "/_sim" || path.starts_with("/_sim/") {
+        Area::Control
+    } else {
+        Area::Other
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .fallback(dispatch)
+        .layer(from_fn(cors::layer))
+        .layer(from_fn_with_state(state.clone(), request_log))
+        .layer(from_fn_with_state(state.clone(), access_log))
+        .with_state(state)
+}
+
+async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    match area(req.uri().path()) {
+        Area::Api => api::handle(&state, req).await,
+        Area::Control => control::handle(&state, req).await,
+        Area::Other => static_files::serve(&state, req).await,
+    }
+}
+
+/// One line per request on stderr: method, path (no query), status, duration. Never
+/// headers — the Authorization header must not end up in logs.
+async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if state.quiet {
+        return next.run(req).await;
+    }
+    let mut line = AccessLine {
+        method: req.method().to_string(),
+        path: req.uri().path().to_owned(),
+        started: Instant::now(),
+        status: None,
+    };
+    let resp = next.run(req).await;
+    line.status = Some(resp.status().as_u16());
+    resp
+}
+
+/// Prints its line when dropped, so requests that never get a response (the `drop` and
+/// `hang` faults, clients that went away) are logged too, with status `---`.
+struct AccessLine {
+    method: String,
+    path: String,
+    started: Instant,
+    status: Option<u16>,
+}
+
+impl Drop for AccessLine {
+    fn drop(&mut self) {
+        let status = self
+            .status
+            .map_or_else(|| "---".to_owned(), |s| s.to_string());
+        eprintln!(
+            "{} {} {status} {:.1}ms",
+            self.method,
+            self.path,
+            self.started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+}
+
+/// Records every request outside `/_sim` (preflights, faulted ones and misses such as a
+/// wrong path prefix included) with its full body, so tests can prove what the client
+/// sent — or that it sent nothing.
+async fn request_log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    if area(req.uri().path()) == Area::Control {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    let bytes = match to_bytes(body, MAX_API_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            parts.extensions.insert(api::BodyUnreadable);
+            Default::default()
+        }
+    };
+    let mut headers = Map::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        match headers.get_mut(name.as_str()) {
+            Some(Value::String(prev)) => {
+                prev.push_str(", ");
+                prev.push_str(&value);
+            }
+            _ => {
+                headers.insert(name.as_str().to_owned(), Value::String(value));
+            }
+        }
+    }
+    lock(&state.requests).push(LoggedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    });
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}

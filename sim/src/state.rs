@@ -1,0 +1,286 @@
+//! The simulator's state: the machine-action store, the fault queue, the request log and
+//! the fixed configuration from the command line. Actions are kept as raw JSON objects
+//! (serde_json with `preserve_order`) so hostile or odd shapes put by tests are returned
+//! exactly as given, field order included.
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::faults::FaultQueue;
+use crate::seed;
+
+/// Which data `--seed` loads at start-up and `POST /_sim/reset` restores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedKind {
+    Default,
+    None,
+}
+
+/// Principal reported as `cancellationRequestor` for the default token.
+pub const DEFAULT_TOKEN: &str = "sim-token";
+pub const DEFAULT_PRINCIPAL: &str = "soc-portal@contoso.onmicrosoft.com";
+/// Principal for every other accepted token: constant, so no token material ever leaks
+/// into responses.
+pub const OTHER_PRINCIPAL: &str = "app-sim";
+
+/// Result of a cancel attempt against the store.
+#[derive(Debug, PartialEq)]
+pub enum CancelOutcome {
+    /// The updated entity.
+    Cancelled(Value),
+    NotFound,
+    /// The action is in a final (or unknown) state; carries the status as text.
+    NotCancellable(String),
+}
+
+/// Machine actions keyed by lower-case id, in insertion order.
+#[derive(Default)]
+pub struct Store {
+    actions: Map<String, Value>,
+}
+
+impl Store {
+    pub fn new(seed: SeedKind) -> Self {
+        let mut s = Store::default();
+        s.reset(seed);
+        s
+    }
+
+    pub fn reset(&mut self, seed: SeedKind) {
+        self.actions.clear();
+        if seed == SeedKind::Default {
+            for a in seed::default_actions() {
+                if let Some(id) = a.get("id").and_then(Value::as_str) {
+                    self.actions.insert(id.to_ascii_lowercase(), a);
+                }
+            }
+        }
+    }
+
+    /// Ids are GUIDs, which MDE matches case-insensitively.
+    pub fn get(&self, id: &str) -> Option<&Value> {
+        self.actions.get(&id.to_ascii_lowercase())
+    }
+
+    pub fn list(&self) -> Vec<Value> {
+        self.actions.values().cloned().collect()
+    }
+
+    /// Stores `entity` as action `id`, forcing its `id` field to `id` (keeping the field's
+    /// position if present, otherwise putting it first like real payloads).
+    pub fn put(&mut self, id: &str, entity: Map<String, Value>) -> Value {
+        let mut obj = entity;
+        if obj.contains_key("id") {
+            obj.insert("id".into(), Value::String(id.into()));
+        } else {
+            let mut with_id = Map::new();
+            with_id.insert("id".into(), Value::String(id.into()));
+            with_id.extend(obj);
+            obj = with_id;
+        }
+        let v = Value::Object(obj);
+        self.actions.insert(id.to_ascii_lowercase(), v.clone());
+        v
+    }
+
+    /// Cancels a Pending/InProgress action, filling the cancellation fields like MDE does.
+    pub fn cancel(&mut self, id: &str, requestor: &str, comment: &str, now: &str) -> CancelOutcome {
+        let Some(action) = self.actions.get_mut(&id.to_ascii_lowercase()) else {
+            return CancelOutcome::NotFound;
+        };
+        let status = match action.get("status") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => "null".into(),
+        };
+        if status != "Pending" && status != "InProgress" {
+            return CancelOutcome::NotCancellable(status);
+        }
+        if let Some(obj) = action.as_object_mut() {
+            obj.insert("status".into(), "Cancelled".into());
+            obj.insert("lastUpdateDateTimeUtc".into(), now.into());
+            obj.insert("cancellationRequestor".into(), requestor.into());
+            obj.insert("cancellationComment".into(), comment.into());
+            obj.insert("cancellationDateTimeUtc".into(), now.into());
+        }
+        CancelOutcome::Cancelled(action.clone())
+    }
+}
+
+/// One `/api` request as received, for `GET /_sim/requests`.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Map<String, Value>,
+    pub body: String,
+}
+
+/// A static mount: URL prefix (no trailing slash, `""` for `/`) to directory.
+#[derive(Clone, Debug)]
+pub struct StaticMount {
+    pub prefix: String,
+    pub dir: PathBuf,
+}
+
+/// Shared by every request; the mutexes are never held across an `.await`.
+pub struct AppState {
+    pub store: Mutex<Store>,
+    pub faults: Mutex<FaultQueue>,
+    pub requests: Mutex<Vec<LoggedRequest>>,
+    pub tokens: Vec<String>,
+    pub seed: SeedKind,
+    pub quiet: bool,
+    /// Sorted longest prefix first.
+    pub statics: Vec<StaticMount>,
+}
+
+/// Locks a mutex, ignoring poisoning: the data are plain values, always left consistent,
+/// and a poisoned lock must not turn every later request into a panic.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl AppState {
+    pub fn new(
+        tokens: Vec<String>,
+        seed: SeedKind,
+        quiet: bool,
+        mut statics: Vec<StaticMount>,
+    ) -> Self {
+        statics.sort_by_key(|m| std::cmp::Reverse(m.prefix.len()));
+        AppState {
+            store: Mutex::new(Store::new(seed)),
+            faults: Mutex::new(FaultQueue::default()),
+            requests: Mutex::new(Vec::new()),
+            tokens,
+            seed,
+            quiet,
+            statics,
+        }
+    }
+
+    /// `POST /_sim/reset`: seed back, faults and request log cleared.
+    pub fn reset(&self) {
+        lock(&self.store).reset(self.seed);
+        lock(&self.faults).clear();
+        lock(&self.requests).clear();
+    }
+
+    /// The principal a token stands for, or `None` if the token is not accepted.
+    pub fn principal(&self, token: &str) -> Option<&'static str> {
+        if !self.tokens.iter().any(|t| t == token) {
+            return None;
+        }
+        Some(if token == DEFAULT_TOKEN {
+            DEFAULT_PRINCIPAL
+        } else {
+            OTHER_PRINCIPAL
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const NOW: &str = "2026-11-29T15:04:05.1234567Z";
+
+    #[test]
+    fn cancel_pending_sets_fields() {
+        let mut s = Store::new(SeedKind::Default);
+        let out = s.cancel(seed::PENDING_ISOLATE, DEFAULT_PRINCIPAL, "wrong host", NOW);
+        let CancelOutcome::Cancelled(v) = out else {
+            panic!("expected cancel, got {out:?}");
+        };
+        assert_eq!(v["status"], "Cancelled");
+        assert_eq!(v["cancellationRequestor"], DEFAULT_PRINCIPAL);
+        assert_eq!(v["cancellationComment"], "wrong host");
+        assert_eq!(v["cancellationDateTimeUtc"], NOW);
+        assert_eq!(v["lastUpdateDateTimeUtc"], NOW);
+        // Field order is untouched by the update.
+        let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+        assert_eq!(keys[5], "status");
+        assert_eq!(s.get(seed::PENDING_ISOLATE).unwrap()["status"], "Cancelled");
+        // A second cancel now fails.
+        assert_eq!(
+            s.cancel(seed::PENDING_ISOLATE, DEFAULT_PRINCIPAL, "again", NOW),
+            CancelOutcome::NotCancellable("Cancelled".into())
+        );
+    }
+
+    #[test]
+    fn cancel_in_progress_and_ids_case_insensitive() {
+        let mut s = Store::new(SeedKind::Default);
+        let upper = seed::IN_PROGRESS_QUARANTINE.to_ascii_uppercase();
+        assert!(matches!(
+            s.cancel(&upper, OTHER_PRINCIPAL, "c", NOW),
+            CancelOutcome::Cancelled(_)
+        ));
+    }
+
+    #[test]
+    fn cancel_final_states_fail() {
+        let mut s = Store::new(SeedKind::Default);
+        for (id, status) in [
+            (seed::SUCCEEDED, "Succeeded"),
+            (seed::FAILED, "Failed"),
+            (seed::TIMED_OUT, "TimeOut"),
+            (seed::CANCELLED, "Cancelled"),
+        ] {
+            assert_eq!(
+                s.cancel(id, DEFAULT_PRINCIPAL, "c", NOW),
+                CancelOutcome::NotCancellable(status.into())
+            );
+        }
+        assert_eq!(
+            s.cancel("nope", DEFAULT_PRINCIPAL, "c", NOW),
+            CancelOutcome::NotFound
+        );
+    }
+
+    #[test]
+    fn put_keeps_shape_and_reset_restores() {
+        let mut s = Store::new(SeedKind::Default);
+        let Value::Object(m) = json!({"status": "Pending", "weird": [1, 2], "id": "other"}) else {
+            unreachable!()
+        };
+        let v = s.put(seed::SUCCEEDED, m);
+        assert_eq!(
+            v,
+            json!({"status": "Pending", "weird": [1, 2], "id": seed::SUCCEEDED})
+        );
+        let Value::Object(m) = json!({"status": 7}) else {
+            unreachable!()
+        };
+        let v = s.put("NEW-ID", m);
+        assert_eq!(v.as_object().unwrap().keys().next().unwrap(), "id");
+        assert_eq!(
+            s.cancel("new-id", "p", "c", NOW),
+            CancelOutcome::NotCancellable("7".into())
+        );
+        s.reset(SeedKind::Default);
+        assert_eq!(s.get(seed::SUCCEEDED).unwrap()["status"], "Succeeded");
+        assert!(s.get("new-id").is_none());
+        s.reset(SeedKind::None);
+        assert!(s.list().is_empty());
+    }
+
+    #[test]
+    fn principals_never_echo_tokens() {
+        let st = AppState::new(
+            vec!["sim-token".into(), "secret-xyz".into()],
+            SeedKind::None,
+            true,
+            vec![],
+        );
+        assert_eq!(st.principal("sim-token"), Some(DEFAULT_PRINCIPAL));
+        assert_eq!(st.principal("secret-xyz"), Some(OTHER_PRINCIPAL));
+        assert_eq!(st.principal("nope"), None);
+    }
+}

@@ -1,0 +1,242 @@
+//! The one error type every operation returns.
+//!
+//! Like reqwest's error it is opaque: a [`ErrorKind`] to branch on, predicates for
+//! the common questions, and the facts Defender gave (status, OData code,
+//! correlation id, `Retry-After`). Messages are written for the analyst who reads
+//! them and never contain the access token: inputs are named, never echoed, and
+//! the wasm shell scrubs anything a server might have echoed back.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// What went wrong, in the categories the JS API exposes as `error.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// An argument broke a rule; nothing was sent.
+    InvalidInput,
+    /// HTTP 401: the token is missing, invalid, expired or for another audience.
+    Unauthorized,
+    /// HTTP 403: the token lacks a permission, or the feature is disabled.
+    Forbidden,
+    /// HTTP 404: no machine action with that id in this tenant and cloud.
+    NotFound,
+    /// Any other HTTP 4xx, e.g. cancelling an action that already finished.
+    BadRequest,
+    /// HTTP 429: over the API quota; see [`Error::retry_after_seconds`].
+    RateLimited,
+    /// HTTP 5xx: Defender or a proxy in front of it failed.
+    Server,
+    /// No HTTP response: connection refused or dropped, DNS, TLS or CORS.
+    Network,
+    /// The call's deadline passed before an answer was complete.
+    Timeout,
+    /// The caller's `AbortSignal` fired.
+    Aborted,
+    /// An answer that is not what the API promises (a 2xx that is not a
+    /// MachineAction, a redirect, a status outside the HTTP classes).
+    InvalidResponse,
+}
+
+impl ErrorKind {
+    /// The kind's name in the JS API (`"not_found"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::BadRequest => "bad_request",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::Network => "network",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Aborted => "aborted",
+            ErrorKind::InvalidResponse => "invalid_response",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failed machine-action call.
+///
+/// Holds no secret: build it from facts, never from the request headers.
+#[derive(Clone)]
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    status_code: Option<u16>,
+    error_code: Option<String>,
+    correlation_id: Option<String>,
+    retry_after_seconds: Option<u64>,
+    /// The JS error behind this one (a fetch rejection, a token function's
+    /// throw), kept whole like workers-rs keeps `cause`.
+    #[cfg(target_arch = "wasm32")]
+    cause: Option<wasm_bindgen::JsValue>,
+}
+
+impl Error {
+    /// A new error of `kind` with a message for the person reading it.
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                status_code: None,
+                error_code: None,
+                correlation_id: None,
+                retry_after_seconds: None,
+                #[cfg(target_arch = "wasm32")]
+                cause: None,
+            }),
+        }
+    }
+
+    /// Shorthand for an [`ErrorKind::InvalidInput`] error.
+    pub fn invalid_input(message: &'static str) -> Self {
+        Error::new(ErrorKind::InvalidInput, message)
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.inner.status_code = Some(status);
+        self
+    }
+
+    pub(crate) fn with_error_code(mut self, code: Option<String>) -> Self {
+        self.inner.error_code = code;
+        self
+    }
+
+    pub(crate) fn with_correlation_id(mut self, id: Option<String>) -> Self {
+        self.inner.correlation_id = id;
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, seconds: Option<u64>) -> Self {
+        self.inner.retry_after_seconds = seconds;
+        self
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) fn with_cause(mut self, cause: wasm_bindgen::JsValue) -> Self {
+        self.inner.cause = Some(cause);
+        self
+    }
+
+    /// The JS error that caused this one, when there was one.
+    #[cfg(target_arch = "wasm32")]
+    pub fn js_cause(&self) -> Option<&wasm_bindgen::JsValue> {
+        self.inner.cause.as_ref()
+    }
+
+    /// The category of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// What happened and what to do about it.
+    pub fn message(&self) -> &str {
+        &self.inner.message
+    }
+
+    /// The HTTP status, when a response arrived.
+    pub fn status_code(&self) -> Option<u16> {
+        self.inner.status_code
+    }
+
+    /// The OData `error.code` Defender sent (`ResourceNotFound`, …), if any.
+    pub fn error_code(&self) -> Option<&str> {
+        self.inner.error_code.as_deref()
+    }
+
+    /// The id to quote to Microsoft support: OData `error.target`, else the
+    /// `mise-correlation-id` or `request-id` response header.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.inner.correlation_id.as_deref()
+    }
+
+    /// Seconds the server asked to wait (`Retry-After`), if it said.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.inner.retry_after_seconds
+    }
+
+    /// True when the arguments were refused before anything was sent.
+    pub fn is_invalid_input(&self) -> bool {
+        self.kind() == ErrorKind::InvalidInput
+    }
+
+    /// True when the deadline passed.
+    pub fn is_timeout(&self) -> bool {
+        self.kind() == ErrorKind::Timeout
+    }
+
+    /// True when an HTTP error status arrived (4xx or 5xx).
+    pub fn is_status(&self) -> bool {
+        matches!(self.status_code(), Some(400..=599))
+    }
+
+    /// True when trying the same call again later may succeed: 429, 5xx,
+    /// network failures and timeouts.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Network | ErrorKind::Timeout
+        )
+    }
+
+    /// Replaces every occurrence of `secret` in the error's texts.
+    ///
+    /// Servers and proxies sometimes echo request headers in error bodies;
+    /// the shell calls this with the token before an error leaves the crate.
+    pub fn redact(mut self, secret: &str) -> Self {
+        if secret.is_empty() {
+            return self;
+        }
+        const MASK: &str = "[redacted]";
+        let inner = &mut *self.inner;
+        if inner.message.contains(secret) {
+            inner.message = Cow::Owned(inner.message.replace(secret, MASK));
+        }
+        for text in [&mut inner.error_code, &mut inner.correlation_id]
+            .into_iter()
+            .flatten()
+        {
+            if text.contains(secret) {
+                *text = text.replace(secret, MASK);
+            }
+        }
+        self
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Error")
+            .field("kind", &inner.kind)
+            .field("message", &inner.message)
+            .field("status_code", &inner.status_code)
+            .field("error_code", &inner.error_code)
+            .field("correlation_id", &inner.correlation_id)
+            .field("retry_after_seconds", &inner.retry_after_seconds)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.message)
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,54 @@
+//! Cancel Microsoft Defender for Endpoint machine actions from a browser or an
+//! edge Worker.
+//!
+//! The crate is a sans-IO core with a thin WebAssembly shell:
+//!
+//! - [`input`]: validated arguments (GUID ids, comments, tokens, base URLs);
+//! - [`request`]: the exact HTTP requests the API expects, as plain values;
+//! - [`response`]: reading answers into a typed [`ActionResponse`] or an [`Error`];
+//! - [`model`]: the `MachineAction` entity, lossless across payload variants;
+//! - `wasm` (on `wasm32` only): `fetch`, JS conversion, and the exports
+//!   `cancelMachineAction` and `MachineActionsClient`.
+//!
+//! Any Rust HTTP client can drive the core:
+//!
+//! ```
+//! use mde_machine_actions::{cancel_request, interpret, HttpResponse, Operation};
+//! use mde_machine_actions::input::{AccessToken, BaseUrl, Comment, MachineActionId};
+//!
+//! let request = cancel_request(
+//!     &BaseUrl::default(),
+//!     &MachineActionId::parse("5382f7ea-7557-4ab7-9782-d50480024a4e")?,
+//!     &Comment::parse("Stuck isolation, cancelled from the SOC portal")?,
+//!     &AccessToken::parse("eyJ0eXAiOi...")?,
+//! );
+//! assert_eq!(request.url, "https://api.security.microsoft.com/api/machineactions/5382f7ea-7557-4ab7-9782-d50480024a4e/cancel");
+//!
+//! // … send it with any client, then:
+//! let answer = HttpResponse {
+//!     status: 404,
+//!     body: r#"{"error":{"code":"ResourceNotFound","message":"Machine action was not found","target":"43f4cb08-8fac-4b65-9db1-745c2ae65f3a"}}"#.into(),
+//!     ..HttpResponse::default()
+//! };
+//! let error = interpret(Operation::Cancel, answer, 0).unwrap_err();
+//! assert_eq!(error.kind().as_str(), "not_found");
+//! assert_eq!(error.correlation_id(), Some("43f4cb08-8fac-4b65-9db1-745c2ae65f3a"));
+//! # Ok::<(), mde_machine_actions::Error>(())
+//! ```
+#![deny(missing_docs, missing_debug_implementations)]
+
+pub mod error;
+pub mod http;
+pub mod input;
+pub mod model;
+pub mod request;
+pub mod response;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{Error, ErrorKind};
+pub use http::{HttpRequest, HttpResponse, Method};
+pub use model::{ActionStatus, ActionType, Command, MachineAction, RelatedFileInfo};
+pub use request::{cancel_request, get_request};
+pub use response::{interpret, ActionResponse, Operation};

@@ -1,0 +1,340 @@
+//! Reading the API's responses: a typed result, or an error that says what
+//! happened and what to do.
+
+use crate::error::{Error, ErrorKind};
+use crate::http::{canonical_reason, HttpResponse};
+use crate::model::{parse_machine_action, BodyProblem, MachineAction};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+/// The largest body read, in bytes. A MachineAction is about 1–3 KB; a body
+/// past 1 MiB is not one, and reading it would only cost memory.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Which call a response answers; it shapes the advice in error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// `POST …/cancel`.
+    Cancel,
+    /// `GET` one action.
+    Get,
+}
+
+/// A successful answer, in the seed's shape:
+/// `{status_code, reason, response_headers, json_body}`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ActionResponse {
+    /// The HTTP status (200).
+    pub status_code: u16,
+    /// The reason phrase; the standard one when the server sent none.
+    pub reason: String,
+    /// Response headers, names in lower case.
+    pub response_headers: Vec<(String, String)>,
+    /// The machine action, as Defender now reports it.
+    pub json_body: MachineAction,
+}
+
+impl ActionResponse {
+    /// The value of a response header, by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.response_headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Serialize for ActionResponse {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Headers<'a>(&'a [(String, String)]);
+        impl Serialize for Headers<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(self.0.len()))?;
+                for (name, value) in self.0 {
+                    map.serialize_entry(name, value)?;
+                }
+                map.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(4))?;
+        map.serialize_entry("status_code", &self.status_code)?;
+        map.serialize_entry("reason", &self.reason)?;
+        map.serialize_entry("response_headers", &Headers(&self.response_headers))?;
+        map.serialize_entry("json_body", &self.json_body)?;
+        map.end()
+    }
+}
+
+/// Interprets a response to `operation`.
+///
+/// `now_unix_secs` is the current time, used only to turn a `Retry-After`
+/// HTTP-date into seconds (the core reads no clock of its own).
+pub fn interpret(
+    operation: Operation,
+    response: HttpResponse,
+    now_unix_secs: u64,
+) -> Result<ActionResponse, Error> {
+    let status = response.status;
+    if !(200..300).contains(&status) {
+        return Err(status_error(operation, &response, now_unix_secs));
+    }
+    if response.body.len() > MAX_BODY_BYTES {
+        return Err(too_large(status));
+    }
+    let json_body = parse_machine_action(&response.body).map_err(|problem| {
+        Error::new(
+            ErrorKind::InvalidResponse,
+            body_problem_message(problem, &response),
+        )
+        .with_status(status)
+        .with_correlation_id(header_correlation_id(&response))
+    })?;
+    let reason = if response.reason.is_empty() {
+        canonical_reason(status).to_owned()
+    } else {
+        response.reason
+    };
+    Ok(ActionResponse {
+        status_code: status,
+        reason,
+        response_headers: response.headers,
+        json_body,
+    })
+}
+
+/// The error for a body announced or found to exceed [`MAX_BODY_BYTES`].
+pub fn too_large(status: u16) -> Error {
+    Error::new(
+        ErrorKind::InvalidResponse,
+        "The response body is larger than 1 MiB, which no machine-action answer is; it was not read. Check that baseUrl points at the Defender API.",
+    )
+    .with_status(status)
+}
+
+fn body_problem_message(problem: BodyProblem, response: &HttpResponse) -> String {
+    let mut text = String::from("Defender answered ");
+    push_u64(&mut text, response.status.into());
+    text.push_str(" but the body is not a MachineAction: ");
+    match problem {
+        BodyProblem::Truncated => text.push_str("the JSON ends early (the body was cut off)."),
+        BodyProblem::NotJson if looks_like_html(response) => text.push_str(
+            "it is an HTML page, so a proxy or sign-in page answered instead of the API.",
+        ),
+        BodyProblem::NotJson => text.push_str("it is not JSON."),
+        BodyProblem::NotAnObject => text.push_str("it is JSON but not an object."),
+        BodyProblem::Missing(field) => {
+            text.push_str("the field `");
+            text.push_str(field);
+            text.push_str("` is missing or null.");
+        }
+        BodyProblem::WrongType(field) => {
+            text.push_str("the field `");
+            text.push_str(field);
+            text.push_str("` has the wrong JSON type.");
+        }
+    }
+    text
+}
+
+fn looks_like_html(response: &HttpResponse) -> bool {
+    response
+        .header("content-type")
+        .is_some_and(|t| t.to_ascii_lowercase().contains("html"))
+        || response.body.trim_start().starts_with('<')
+}
+
+/// The OData error body: `{"error":{"code","message","target"}}`.
+#[derive(Default)]
+struct ODataError {
+    code: Option<String>,
+    message: Option<String>,
+    target: Option<String>,
+}
+
+fn parse_odata_error(body: &str) -> ODataError {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        error: Option<Inner>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Inner {
+        code: Option<serde_json::Value>,
+        message: Option<serde_json::Value>,
+        target: Option<serde_json::Value>,
+    }
+    let non_empty_string = |v: Option<serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s),
+        _ => None,
+    };
+    match serde_json::from_str::<Envelope>(body) {
+        Ok(Envelope { error: Some(e) }) => ODataError {
+            code: non_empty_string(e.code),
+            message: non_empty_string(e.message),
+            target: non_empty_string(e.target),
+        },
+        _ => ODataError::default(),
+    }
+}
+
+fn header_correlation_id(response: &HttpResponse) -> Option<String> {
+    ["mise-correlation-id", "request-id", "client-request-id"]
+        .iter()
+        .find_map(|name| response.header(name))
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_owned)
+}
+
+fn status_error(operation: Operation, response: &HttpResponse, now_unix_secs: u64) -> Error {
+    let status = response.status;
+    if status == 0 || (300..400).contains(&status) {
+        return Error::new(
+            ErrorKind::InvalidResponse,
+            "The server answered with a redirect. Redirects are refused so the token never travels to another address; set baseUrl to the API host itself.",
+        )
+        .with_status(status)
+        .with_correlation_id(header_correlation_id(response));
+    }
+    let odata = if response.body.len() <= MAX_BODY_BYTES {
+        parse_odata_error(&response.body)
+    } else {
+        ODataError::default()
+    };
+    let kind = match status {
+        401 => ErrorKind::Unauthorized,
+        403 => ErrorKind::Forbidden,
+        404 => ErrorKind::NotFound,
+        429 => ErrorKind::RateLimited,
+        400..=499 => ErrorKind::BadRequest,
+        500..=599 => ErrorKind::Server,
+        _ => ErrorKind::InvalidResponse,
+    };
+    let retry_after = response
+        .header("retry-after")
+        .and_then(|v| parse_retry_after(v, now_unix_secs));
+    let mut text = String::with_capacity(256);
+    text.push_str(advice(kind, operation));
+    text.push_str(" (HTTP ");
+    push_u64(&mut text, status.into());
+    if let Some(code) = &odata.code {
+        text.push(' ');
+        text.push_str(code);
+    }
+    text.push(')');
+    if kind == ErrorKind::RateLimited {
+        if let Some(seconds) = retry_after {
+            text.push_str(" Retry after ");
+            push_u64(&mut text, seconds);
+            text.push_str(" s.");
+        }
+    }
+    if let Some(message) = &odata.message {
+        text.push_str(" Defender said: ");
+        push_truncated(&mut text, message, 400);
+    } else if looks_like_html(response) {
+        text.push_str(" The body was an HTML page: a proxy or gateway answered, not the API.");
+    }
+    let correlation_id = odata.target.or_else(|| header_correlation_id(response));
+    Error::new(kind, text)
+        .with_status(status)
+        .with_error_code(odata.code)
+        .with_correlation_id(correlation_id)
+        .with_retry_after(retry_after)
+}
+
+fn advice(kind: ErrorKind, operation: Operation) -> &'static str {
+    match (kind, operation) {
+        (ErrorKind::Unauthorized, _) => "Defender refused the token: it is missing, expired or issued for another audience. Get a new token for https://api.securitycenter.microsoft.com (the audience for every commercial host).",
+        (ErrorKind::Forbidden, Operation::Cancel) => "The token is not allowed to cancel machine actions. The app or user needs one of Machine.CollectForensics, Machine.Isolate, Machine.RestrictExecution, Machine.Scan, Machine.Offboard, Machine.StopAndQuarantine or Machine.LiveResponse, with admin consent.",
+        (ErrorKind::Forbidden, Operation::Get) => "The token is not allowed to read machine actions. The app needs Machine.Read.All or Machine.ReadWrite.All (a user: Machine.Read or Machine.ReadWrite), with admin consent.",
+        (ErrorKind::NotFound, _) => "No machine action with this id exists here. Check the id, and that baseUrl is the tenant's cloud (commercial, GCC or GCC High); a just-created action can also be missing for a short while.",
+        (ErrorKind::BadRequest, Operation::Cancel) => "Defender refused the cancel. An action that already finished (Succeeded, Failed, TimeOut or Cancelled) cannot be cancelled: check its status.",
+        (ErrorKind::BadRequest, Operation::Get) => "Defender refused the request.",
+        (ErrorKind::RateLimited, _) => "Too many requests: the API allows 100 calls a minute and 1,500 an hour for each of cancel, get and list.",
+        (ErrorKind::Server, _) => "Defender, or a proxy in front of it, failed; try again shortly.",
+        _ => "The server answered with an unexpected status.",
+    }
+}
+
+/// `Retry-After` as seconds: delta-seconds, or an HTTP-date relative to now.
+pub fn parse_retry_after(value: &str, now_unix_secs: u64) -> Option<u64> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse().ok();
+    }
+    let at = parse_http_date(value)?;
+    Some(at.saturating_sub(now_unix_secs))
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
+fn parse_http_date(value: &str) -> Option<u64> {
+    let rest = value.get(5..)?; // "Sun, "
+    let mut parts = rest.split(' ');
+    let day: u64 = parts.next()?.parse().ok()?;
+    let month = match parts.next()? {
+        "Jan" => 1,
+        "Feb" => 2,
+        "Mar" => 3,
+        "Apr" => 4,
+        "May" => 5,
+        "Jun" => 6,
+        "Jul" => 7,
+        "Aug" => 8,
+        "Sep" => 9,
+        "Oct" => 10,
+        "Nov" => 11,
+        "Dec" => 12,
+        _ => return None,
+    };
+    let year: i64 = parts.next()?.parse().ok()?;
+    let mut clock = parts.next()?.split(':');
+    let hour: u64 = clock.next()?.parse().ok()?;
+    let minute: u64 = clock.next()?.parse().ok()?;
+    let second: u64 = clock.next()?.parse().ok()?;
+    if parts.next()? != "GMT" || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day as i64);
+    u64::try_from(days)
+        .ok()
+        .map(|d| d * 86_400 + hour * 3_600 + minute * 60 + second)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Appends a number without `core::fmt`, which would weigh on the wasm module.
+pub(crate) fn push_u64(text: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        text.push(d as char);
+    }
+}
+
+fn push_truncated(text: &mut String, message: &str, max_chars: usize) {
+    match message.char_indices().nth(max_chars) {
+        Some((cut, _)) => {
+            text.push_str(&message[..cut]);
+            text.push('…');
+        }
+        None => text.push_str(message),
+    }
+}

@@ -1,0 +1,87 @@
+//! Sends an [`HttpRequest`] with the global `fetch` and reads the answer into
+//! an [`HttpResponse`]. Nothing here decides what a response means.
+
+use super::deadline::Deadline;
+use crate::error::Error;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::response::{too_large, MAX_BODY_BYTES};
+use js_sys::{Array, JsString, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{RequestInit, RequestRedirect, Response, ResponseType};
+
+#[wasm_bindgen]
+extern "C" {
+    // The global `fetch`, the same in browsers, workers, Node, Deno and workerd.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str, init: &RequestInit) -> Promise;
+}
+
+/// Performs one exchange within `deadline`. Redirects are not followed, so the
+/// `Authorization` header never travels to another address.
+pub(crate) async fn send(
+    request: &HttpRequest,
+    deadline: &Deadline,
+) -> Result<HttpResponse, Error> {
+    let init = RequestInit::new();
+    init.set_method(request.method.as_str());
+    let headers = Object::new();
+    for (name, value) in &request.headers {
+        let _ = Reflect::set(
+            &headers,
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        );
+    }
+    init.set_headers(&headers);
+    if let Some(body) = &request.body {
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(&deadline.signal()));
+
+    let response: Response = deadline
+        .race(global_fetch(&request.url, &init))
+        .await?
+        .unchecked_into();
+    let status = if response.type_() == ResponseType::Opaqueredirect {
+        0
+    } else {
+        response.status()
+    };
+    let headers = read_headers(&response);
+    let announced_too_large = headers
+        .iter()
+        .find(|(name, _)| name == "content-length")
+        .and_then(|(_, value)| value.trim().parse::<u64>().ok())
+        .is_some_and(|length| length > MAX_BODY_BYTES as u64);
+    if announced_too_large {
+        return Err(too_large(status));
+    }
+    let text = response.text().map_err(|e| deadline.failure(e))?;
+    let text: JsString = deadline.race(text).await?.unchecked_into();
+    // Measured in UTF-16 units before copying into wasm memory: a huge body
+    // is refused without doubling it.
+    if text.length() as usize > MAX_BODY_BYTES {
+        return Err(too_large(status));
+    }
+    Ok(HttpResponse {
+        status,
+        reason: response.status_text(),
+        headers,
+        body: text.into(),
+    })
+}
+
+fn read_headers(response: &Response) -> Vec<(String, String)> {
+    let mut headers = Vec::with_capacity(12);
+    if let Ok(Some(entries)) = js_sys::try_iter(&response.headers()) {
+        for entry in entries.flatten() {
+            let pair: Array = entry.unchecked_into();
+            if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                headers.push((name, value));
+            }
+        }
+    }
+    headers
+}

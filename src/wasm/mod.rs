@@ -1,0 +1,13 @@
+//! The WebAssembly shell: performs `fetch`, converts to and from JS, and
+//! exports the JS API. Every decision about what to send and what an answer
+//! means is made by the core modules.
+
+mod client;
+mod deadline;
+mod exports;
+mod fetch;
+mod token;
+
+pub use client::MachineActionsClient;
+pub use exports::{cancel_machine_action, is_machine_action_error, JsMachineActionsClient};
+pub use token::TokenSource;

@@ -1,0 +1,496 @@
+// The conformance suite: one set of behaviours, run unchanged in every runtime
+// (Node, Deno, workerd, Chromium) against the local Defender simulator.
+//
+// runSuite({ pkg, sim, refused }) takes the initialised package module, the
+// simulator's URL and a loopback URL where nothing listens, and returns
+// [{ name, ok, detail }]. It only uses what every runtime has: fetch,
+// AbortController, setTimeout, JSON.
+
+const TOKEN = "sim-token";
+const PENDING = "11111111-2222-4333-8444-555555555555";
+const FINISHED = "22222222-3333-4444-8555-666666666666";
+const UNKNOWN = "99999999-9999-4999-8999-999999999999";
+
+export async function runSuite({ pkg, sim, refused, only }) {
+  const t = new Tester(pkg, sim, refused);
+  const results = [];
+  for (const [name, test] of TESTS) {
+    if (only && !name.includes(only)) continue;
+    try {
+      await t.reset();
+      await test(t);
+      results.push({ name, ok: true });
+    } catch (e) {
+      results.push({ name, ok: false, detail: String(e && e.stack ? e.stack : e) });
+    }
+  }
+  // Every error seen across the suite, checked once more for the token.
+  const leaked = t.errorsSeen.filter((e) => JSON.stringify(describe(e)).includes(TOKEN));
+  results.push({
+    name: `no error message or property contains the token (${t.errorsSeen.length} errors checked)`,
+    ok: leaked.length === 0 && t.errorsSeen.length > 40,
+    detail: leaked.length ? JSON.stringify(leaked.map(describe)) : `only ${t.errorsSeen.length} errors seen`,
+  });
+  return results;
+}
+
+function describe(e) {
+  return {
+    name: e?.name, message: e?.message, kind: e?.kind, status_code: e?.status_code,
+    error_code: e?.error_code, correlation_id: e?.correlation_id,
+    retry_after_seconds: e?.retry_after_seconds, cause: String(e?.cause ?? ""),
+  };
+}
+
+class Tester {
+  constructor(pkg, sim, refused) {
+    this.pkg = pkg;
+    this.sim = sim;
+    this.refused = refused;
+    this.errorsSeen = [];
+  }
+
+  async control(method, path, body) {
+    const response = await fetch(`${this.sim}/_sim${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`simulator control ${method} ${path}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
+
+  reset() { return this.control("POST", "/reset"); }
+  seed(id, fields) { return this.control("PUT", `/actions/${id}`, { id, ...fields }); }
+  fault(spec) { return this.control("POST", "/faults", spec); }
+  async requests() { return this.control("GET", "/requests"); }
+  /** Requests that reached the API, preflights left out. */
+  async apiRequests() { return (await this.requests()).filter((r) => r.method !== "OPTIONS"); }
+
+  cancel(overrides = {}) {
+    return this.pkg.cancelMachineAction({
+      machineActionId: PENDING, comment: "Stuck isolation, cancelled from the SOC portal",
+      token: TOKEN, baseUrl: this.sim, ...overrides,
+    });
+  }
+
+  /** Awaits a rejection and checks it is a MachineActionError of `kind`. */
+  async rejects(promise, kind) {
+    let error;
+    try {
+      await promise;
+    } catch (e) {
+      error = e;
+    }
+    if (error === undefined) throw new Error(`expected a ${kind} error, but the call succeeded`);
+    this.errorsSeen.push(error);
+    check(error instanceof Error, `not an Error: ${String(error)}`);
+    equal(error.name, "MachineActionError", "error.name");
+    equal(error.kind, kind, `error.kind (message: ${error.message})`);
+    check(this.pkg.isMachineActionError(error), "isMachineActionError");
+    check(typeof error.message === "string" && error.message.length > 20, "a message that explains");
+    for (const key of ["status_code", "error_code", "correlation_id", "retry_after_seconds"]) {
+      check(key in error, `error.${key} is present (null when unknown)`);
+    }
+    return error;
+  }
+
+  /** Checks that nothing at all reached the simulator (preflights included). */
+  async nothingSent() {
+    const log = await this.requests();
+    equal(log.length, 0, `requests that reached the simulator: ${JSON.stringify(log.map((r) => r.method + " " + r.path))}`);
+  }
+}
+
+function check(condition, what) {
+  if (!condition) throw new Error(`check failed: ${what}`);
+}
+
+function equal(actual, expected, what) {
+  if (actual !== expected) {
+    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  }
+}
+
+const pendingIsolation = {
+  type: "Isolate", scope: "Full", requestor: "analyst@contoso.onmicrosoft.com",
+  requestorComment: "Isolate machine due to alert 1234", status: "Pending",
+  machineId: "7b1f4967d9728e5aa3c06a9e617a22a4a5a17378", computerDnsName: "desktop-fin-042.contoso.local",
+  creationDateTimeUtc: "2026-11-29T09:12:18.9725659Z", lastUpdateDateTimeUtc: "2026-11-29T09:12:18.9725659Z",
+  cancellationRequestor: null, cancellationComment: null, cancellationDateTimeUtc: null,
+  errorHResult: 0, externalId: null, requestSource: "PublicApi", relatedFileInfo: null,
+  commands: [], troubleshootInfo: null, title: null,
+};
+
+const MODEL_FIELDS = [
+  "id", "type", "scope", "requestor", "externalID", "requestSource", "commands", "cancellationRequestor",
+  "requestorComment", "cancellationComment", "status", "machineId", "computerDnsName",
+  "cancellationDateTimeUtc", "creationDateTimeUtc", "lastUpdateDateTimeUtc", "title", "relatedFileInfo",
+];
+
+async function expectInvalid(t, call, what) {
+  const error = await t.rejects(call(), "invalid_input").catch((e) => {
+    throw new Error(`${what}: ${e.message}`);
+  });
+  equal(error.status_code, null, `${what}: status_code`);
+  await t.nothingSent();
+  return error;
+}
+
+const tooLongId = "5".repeat(10_000);
+
+/** Arguments that break a rule: each must be refused with nothing sent. */
+const INVALID = [
+  ["missing machineActionId", { machineActionId: undefined }],
+  ["machineActionId not a GUID", { machineActionId: "abc" }],
+  ["machineActionId with a slash", { machineActionId: "11111111-2222-4333-8444-55555555/555" }],
+  ["machineActionId with ..", { machineActionId: "../../machines/11111111-2222-4333-8444-5555" }],
+  ["machineActionId with %2F", { machineActionId: "11111111%2F2222-4333-8444-555555555555" }],
+  ["machineActionId with ?", { machineActionId: "11111111-2222-4333-8444-55555555555?" }],
+  ["machineActionId with #", { machineActionId: "11111111-2222-4333-8444-55555555555#" }],
+  ["machineActionId with a space", { machineActionId: " 11111111-2222-4333-8444-555555555555" }],
+  ["machineActionId with look-alike digits", { machineActionId: "１1111111-2222-4333-8444-555555555555" }],
+  ["machineActionId of 10 kB", { machineActionId: tooLongId }],
+  ["machineActionId a number", { machineActionId: 42 }],
+  ["missing comment", { comment: undefined }],
+  ["empty comment", { comment: "" }],
+  ["whitespace comment", { comment: " \n\t " }],
+  ["comment over 1000 characters", { comment: "x".repeat(1001) }],
+  ["comment with a control character", { comment: "stop\u0000now" }],
+  ["comment an object", { comment: { text: "hi" } }],
+  ["missing token", { token: undefined }],
+  ["empty token", { token: "" }],
+  ["token with CR/LF", { token: "abc\r\nX-Injected: 1" }],
+  ["token a number", { token: 42 }],
+  ["baseUrl ftp", { baseUrl: "ftp://api.security.microsoft.com" }],
+  ["baseUrl plain http to a public host", { baseUrl: "http://api.security.microsoft.com" }],
+  ["baseUrl with user-info", { baseUrl: "https://user:pass@api.security.microsoft.com" }],
+  ["baseUrl garbage", { baseUrl: "not a url" }],
+  ["baseUrl with a query", { baseUrl: "https://api.security.microsoft.com/?x=1" }],
+  ["baseUrl javascript:", { baseUrl: "javascript:alert(1)" }],
+  ["baseUrl a number", { baseUrl: 443 }],
+  ["timeoutMs negative", { timeoutMs: -1 }],
+  ["timeoutMs zero", { timeoutMs: 0 }],
+  ["timeoutMs a string", { timeoutMs: "100" }],
+  ["timeoutMs NaN", { timeoutMs: NaN }],
+  ["signal not an AbortSignal", { signal: "stop" }],
+];
+
+const TESTS = [
+  ["cancel of a Pending action answers 200 with the updated entity", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    const result = await t.cancel({ comment: "  Stuck isolation, cancelled from the SOC portal  " });
+    equal(result.status_code, 200, "status_code");
+    equal(result.reason, "OK", "reason");
+    const body = result.json_body;
+    equal(body.id, PENDING, "id");
+    equal(body.status, "Cancelled", "status");
+    equal(body.cancellationComment, "Stuck isolation, cancelled from the SOC portal", "cancellationComment (trimmed)");
+    check(typeof body.cancellationDateTimeUtc === "string", "cancellationDateTimeUtc set");
+    equal(body.type, "Isolate", "type");
+    equal(body.computerDnsName, "desktop-fin-042.contoso.local", "computerDnsName");
+    equal(Object.keys(result).sort().join(","), "json_body,reason,response_headers,status_code", "result keys");
+  }],
+
+  ["the request carries exactly the documented method, path, headers and body", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    await t.cancel({ comment: "Audit \"quoted\" — ünïcode" });
+    const log = await t.apiRequests();
+    equal(log.length, 1, "requests sent");
+    const [request] = log;
+    equal(request.method, "POST", "method");
+    equal(request.path, `/api/machineactions/${PENDING}/cancel`, "path");
+    equal(request.headers["authorization"], `Bearer ${TOKEN}`, "authorization");
+    equal(request.headers["content-type"], "application/json", "content-type");
+    equal(request.headers["accept"], "application/json", "accept");
+    equal(request.body, JSON.stringify({ Comment: "Audit \"quoted\" — ünïcode" }), "body");
+  }],
+
+  ["response headers are surfaced with lower-case names", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    const { response_headers: headers } = await t.cancel();
+    check(headers["content-type"].startsWith("application/json"), "content-type");
+    equal(headers["odata-version"], "4.0", "odata-version");
+    check(/^[0-9a-f-]{36}$/.test(headers["mise-correlation-id"]), "mise-correlation-id");
+  }],
+
+  ["MachineActionsClient cancels, then get shows the action Cancelled", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    const client = new t.pkg.MachineActionsClient({ token: TOKEN, baseUrl: t.sim });
+    const before = await client.get(PENDING);
+    equal(before.json_body.status, "Pending", "status before");
+    const cancelled = await client.cancel(PENDING, "no longer needed");
+    equal(cancelled.json_body.status, "Cancelled", "status from cancel");
+    const after = await client.get(PENDING);
+    equal(after.json_body.status, "Cancelled", "status after");
+    equal(after.json_body.cancellationComment, "no longer needed", "cancellationComment");
+    const log = await t.apiRequests();
+    equal(log.map((r) => r.method).join(","), "GET,POST,GET", "methods");
+    equal(log[0].headers["content-type"], undefined, "GET has no content-type");
+    client.free();
+  }],
+
+  ["a token function is called per request, sync or async, and 'Bearer ' is accepted", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    let calls = 0;
+    const client = new t.pkg.MachineActionsClient({
+      baseUrl: t.sim, token: async () => { calls += 1; return `Bearer ${TOKEN}`; },
+    });
+    await client.get(PENDING);
+    await client.cancel(PENDING, "cancel");
+    equal(calls, 2, "token function calls");
+    const sync = await t.cancel({ machineActionId: PENDING, token: () => TOKEN }).catch((e) => e);
+    equal(sync.kind, "bad_request", "second cancel of the same action");
+    const log = await t.apiRequests();
+    check(log.every((r) => r.headers.authorization === `Bearer ${TOKEN}`), "every request carries the token once");
+  }],
+
+  ["baseUrl: a trailing slash, a trailing /api and a path prefix are handled", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    const client = (baseUrl) => new t.pkg.MachineActionsClient({ token: TOKEN, baseUrl });
+    await client(`${t.sim}/`).get(PENDING);
+    await client(`${t.sim}/api/`).get(PENDING);
+    await t.rejects(client(`${t.sim}/edge/mde`).get(PENDING), "not_found");
+    const paths = (await t.apiRequests()).map((r) => r.path);
+    equal(paths.join(" "), [`/api/machineactions/${PENDING}`, `/api/machineactions/${PENDING}`,
+      `/edge/mde/api/machineactions/${PENDING}`].join(" "), "paths");
+  }],
+
+  ["payload variants parse into one canonical shape, and unmodelled fields are kept", async (t) => {
+    await t.seed(PENDING, {
+      "@odata.context": "https://api.securitycenter.microsoft.com/api/$metadata#MachineActions/$entity",
+      type: "Live Response", status: "Canceled", externalId: "ext-1", lastUpdateTimeUtc: "2018-01-02T03:04:05Z",
+      commands: ["PutFile", { index: 0, commandStatus: "Completed", errors: [], command: { type: "RunScript", params: [{ key: "ScriptName", value: "a.ps1" }] } }],
+      relatedFileInfo: "", troubleshootInfo: { level: 3 }, futureField: [1, "two"], errorHResult: -2147024891,
+    });
+    const { json_body: body } = await t.pkg.cancelMachineAction({ machineActionId: PENDING, comment: "x", token: TOKEN, baseUrl: t.sim })
+      .catch(() => new t.pkg.MachineActionsClient({ token: TOKEN, baseUrl: t.sim }).get(PENDING));
+    for (const field of MODEL_FIELDS) check(field in body, `field ${field} present`);
+    equal(body.type, "LiveResponse", "type");
+    equal(body.status, "Cancelled", "status");
+    equal(body.externalID, "ext-1", "externalID");
+    equal(body.lastUpdateDateTimeUtc, "2018-01-02T03:04:05Z", "lastUpdateDateTimeUtc");
+    equal(body.commands[0], "PutFile", "string command");
+    equal(body.commands[1].command.params[0].value, "a.ps1", "command record kept whole");
+    equal(body.relatedFileInfo, "", "relatedFileInfo \"\"");
+    equal(body.errorHResult, -2147024891, "errorHResult");
+    equal(body.troubleshootInfo.level, 3, "troubleshootInfo kept");
+    equal(JSON.stringify(body.futureField), "[1,\"two\"]", "unknown field kept");
+    check(body["@odata.context"].includes("$entity"), "@odata.context kept");
+    equal(body.scope, null, "missing field is null");
+  }],
+
+  ["the seed's example body parses as it is", async (t) => {
+    await t.seed(PENDING, {
+      type: "CollectInvestigationPackage", scope: "Selective", requestor: "Analyst@TestPrd.onmicrosoft.com",
+      externalID: "", requestSource: "", commands: ["PutFile"], cancellationRequestor: "",
+      requestorComment: "test for docs", cancellationComment: "", status: "Pending",
+      machineId: "7b1f4967d9728e5aa3c06a9e617a22a4a5a17378", computerDnsName: "desktop-test",
+      cancellationDateTimeUtc: "2019-01-02T14:39:38.2262283Z", creationDateTimeUtc: "2019-01-02T14:39:38.2262283Z",
+      lastUpdateDateTimeUtc: "2019-01-02T14:40:44.6596267Z", title: "", relatedFileInfo: "",
+    });
+    const result = await t.cancel();
+    equal(result.json_body.commands[0], "PutFile", "commands");
+    equal(result.json_body.externalID, "", "externalID");
+    equal(result.json_body.status, "Cancelled", "status");
+  }],
+
+  ["401 from a wrong token is unauthorized, with the OData code and correlation id", async (t) => {
+    const error = await t.rejects(t.cancel({ token: "not-the-right-token" }), "unauthorized");
+    equal(error.status_code, 401, "status_code");
+    equal(error.error_code, "Unauthorized", "error_code");
+    check(typeof error.correlation_id === "string" && error.correlation_id.length > 0, "correlation_id");
+    check(!error.message.includes("not-the-right-token"), "the message does not contain the token");
+  }],
+
+  ["403 is forbidden and names the permissions a cancel needs", async (t) => {
+    await t.fault({ status: 403, json: { error: { code: "Forbidden", message: "The application does not have any of the required application permissions (Machine.Isolate, Machine.CollectForensics) to access the resource.", target: "4a1e9b3c-0000-4000-8000-000000000403" } } });
+    const error = await t.rejects(t.cancel(), "forbidden");
+    equal(error.status_code, 403, "status_code");
+    equal(error.error_code, "Forbidden", "error_code");
+    equal(error.correlation_id, "4a1e9b3c-0000-4000-8000-000000000403", "correlation_id from error.target");
+    check(error.message.includes("Machine.Isolate") && error.message.includes("Machine.LiveResponse"), "permissions named");
+  }],
+
+  ["404 for an unknown id is not_found with ResourceNotFound", async (t) => {
+    const error = await t.rejects(t.cancel({ machineActionId: UNKNOWN }), "not_found");
+    equal(error.status_code, 404, "status_code");
+    equal(error.error_code, "ResourceNotFound", "error_code");
+    check(error.correlation_id, "correlation_id");
+  }],
+
+  ["cancelling a finished action is bad_request and says why", async (t) => {
+    await t.seed(FINISHED, { ...pendingIsolation, status: "Succeeded" });
+    const error = await t.rejects(t.cancel({ machineActionId: FINISHED }), "bad_request");
+    equal(error.status_code, 400, "status_code");
+    check(error.message.includes("already finished"), "explains final states");
+  }],
+
+  ["other 4xx (409 with an empty OData code) is bad_request with error_code null", async (t) => {
+    await t.fault({ status: 409, json: { error: { code: "", message: "Conflict.", details: [] } }, headers: { "mise-correlation-id": "c0ffee00-0000-4000-8000-000000000409" } });
+    const error = await t.rejects(t.cancel(), "bad_request");
+    equal(error.status_code, 409, "status_code");
+    equal(error.error_code, null, "error_code");
+    equal(error.correlation_id, "c0ffee00-0000-4000-8000-000000000409", "correlation_id from the header");
+  }],
+
+  ["429 with Retry-After seconds is rate_limited", async (t) => {
+    await t.fault({ status: 429, headers: { "Retry-After": "7" }, json: { error: { code: "TooManyRequests", message: "Too many requests" } } });
+    const error = await t.rejects(t.cancel(), "rate_limited");
+    equal(error.retry_after_seconds, 7, "retry_after_seconds");
+    equal(error.error_code, "TooManyRequests", "error_code");
+    check(error.message.includes("7 s"), "message says when to retry");
+  }],
+
+  ["429 with an HTTP-date Retry-After gives the seconds until then", async (t) => {
+    const at = new Date(Date.now() + 120_000).toUTCString();
+    await t.fault({ status: 429, headers: { "Retry-After": at } });
+    const error = await t.rejects(t.cancel(), "rate_limited");
+    check(error.retry_after_seconds >= 100 && error.retry_after_seconds <= 121, `retry_after_seconds ${error.retry_after_seconds}`);
+  }],
+
+  ["500 is server with the code Defender sent", async (t) => {
+    await t.fault({ status: 500, json: { error: { code: "InternalServerError", message: "An error occurred" } } });
+    const error = await t.rejects(t.cancel(), "server");
+    equal(error.status_code, 500, "status_code");
+    equal(error.error_code, "InternalServerError", "error_code");
+  }],
+
+  ["a 502 HTML page from a proxy is server, and says a proxy answered", async (t) => {
+    await t.fault({ status: 502, headers: { "Content-Type": "text/html" }, body: "<html><body><h1>502 Bad Gateway</h1></body></html>" });
+    const error = await t.rejects(t.cancel(), "server");
+    equal(error.error_code, null, "error_code");
+    check(error.message.includes("HTML"), "mentions the HTML page");
+  }],
+
+  ["a 200 HTML page is invalid_response", async (t) => {
+    await t.fault({ status: 200, headers: { "Content-Type": "text/html" }, body: "<!doctype html><title>Sign in</title>" });
+    const error = await t.rejects(t.cancel(), "invalid_response");
+    equal(error.status_code, 200, "status_code");
+    check(error.message.includes("HTML"), "says it was HTML");
+  }],
+
+  ["a truncated 200 body is invalid_response", async (t) => {
+    await t.fault({ status: 200, body: `{"id":"${PENDING}","status":"Canc` });
+    const error = await t.rejects(t.cancel(), "invalid_response");
+    check(error.message.includes("ends early"), "says it was cut off");
+  }],
+
+  ["a 200 body without an id is invalid_response naming the field", async (t) => {
+    await t.fault({ status: 200, json: { status: "Cancelled" } });
+    const error = await t.rejects(t.cancel(), "invalid_response");
+    check(error.message.includes("`id`"), "names the field");
+  }],
+
+  ["a 200 body with wrong JSON types is invalid_response naming the field", async (t) => {
+    await t.fault({ status: 200, json: { id: PENDING, status: 5 } });
+    const error = await t.rejects(t.cancel(), "invalid_response");
+    check(error.message.includes("`status`"), "names the field");
+  }],
+
+  ["a redirect is refused, not followed", async (t) => {
+    await t.fault({ status: 302, headers: { Location: `${t.refused}/api/machineactions/${PENDING}/cancel` } });
+    const error = await t.rejects(t.cancel(), "invalid_response");
+    check(error.status_code === 302 || error.status_code === 0, `status_code ${error.status_code}`);
+    equal((await t.apiRequests()).length, 1, "requests sent");
+  }],
+
+  ["a server that answers too late is a timeout within timeoutMs", async (t) => {
+    await t.fault({ delay_ms: 5000, status: 200, json: { id: PENDING, status: "Cancelled" } });
+    const started = Date.now();
+    const error = await t.rejects(t.cancel({ timeoutMs: 300 }), "timeout");
+    check(Date.now() - started < 3000, "returned long before the server answered");
+    check(error.message.includes("300 ms"), "message gives the deadline");
+  }],
+
+  ["a server that never answers is a timeout", async (t) => {
+    await t.fault({ mode: "hang" });
+    await t.rejects(t.cancel({ timeoutMs: 300 }), "timeout");
+  }],
+
+  ["a body that drips past the deadline is a timeout", async (t) => {
+    await t.fault({ mode: "drip", status: 200, drip_ms: 200, json: { id: PENDING, status: "Cancelled", padding: "x".repeat(200) } });
+    await t.rejects(t.cancel({ timeoutMs: 500 }), "timeout");
+  }],
+
+  ["connection refused is network, with the runtime's error as cause", async (t) => {
+    const error = await t.rejects(t.cancel({ baseUrl: t.refused }), "network");
+    check(error.cause !== undefined && error.cause !== null, "cause kept");
+  }],
+
+  ["a connection dropped before the answer is network", async (t) => {
+    // Every time: browsers and Deno resend a request once when a reused
+    // connection closes before answering.
+    await t.fault({ mode: "drop", times: 0 });
+    await t.rejects(t.cancel(), "network");
+  }],
+
+  ["a connection dropped mid-body is network", async (t) => {
+    await t.fault({ mode: "drop_mid_body", status: 200, json: { id: PENDING, status: "Cancelled", padding: "y".repeat(4000) } });
+    await t.rejects(t.cancel(), "network");
+  }],
+
+  ["the caller's AbortSignal stops a call in flight: aborted", async (t) => {
+    await t.fault({ delay_ms: 5000, status: 200, json: { id: PENDING, status: "Cancelled" } });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    await t.rejects(t.cancel({ signal: controller.signal }), "aborted");
+    check(Date.now() - started < 3000, "returned promptly");
+  }],
+
+  ["an already-aborted signal sends nothing", async (t) => {
+    const controller = new AbortController();
+    controller.abort();
+    await t.rejects(t.cancel({ signal: controller.signal }), "aborted");
+    await t.nothingSent();
+  }],
+
+  ["a token function that throws sends nothing and keeps the cause", async (t) => {
+    const thrown = new Error("token cache unavailable");
+    const error = await t.rejects(t.cancel({ token: () => { throw thrown; } }), "unauthorized");
+    equal(error.cause, thrown, "cause");
+    await t.nothingSent();
+    const rejected = await t.rejects(t.cancel({ token: () => Promise.reject(thrown) }), "unauthorized");
+    equal(rejected.cause, thrown, "cause of a rejected promise");
+    await t.rejects(t.cancel({ token: () => 42 }), "invalid_input");
+    await t.rejects(t.cancel({ token: () => "bad token\n" }), "invalid_input");
+    await t.nothingSent();
+  }],
+
+  ["a token function that never settles is bounded by timeoutMs", async (t) => {
+    await t.rejects(t.cancel({ token: () => new Promise(() => {}), timeoutMs: 200 }), "timeout");
+    await t.nothingSent();
+  }],
+
+  ["the constructor and calls refuse bad arguments before sending", async (t) => {
+    const make = (options) => () => new t.pkg.MachineActionsClient(options);
+    for (const [what, options] of [["no options", undefined], ["no token", {}], ["bad baseUrl", { token: TOKEN, baseUrl: "http://example.com" }], ["bad timeout", { token: TOKEN, timeoutMs: 1e9 }]]) {
+      let error;
+      try { make(options)(); } catch (e) { error = e; }
+      check(error, `${what}: constructor throws`);
+      t.errorsSeen.push(error);
+      equal(error.kind, "invalid_input", `${what}: kind`);
+    }
+    const client = new t.pkg.MachineActionsClient({ token: TOKEN, baseUrl: t.sim });
+    await t.rejects(client.cancel("nope", "c"), "invalid_input");
+    await t.rejects(client.cancel(PENDING, ""), "invalid_input");
+    await t.rejects(client.get(PENDING, "not options"), "invalid_input");
+    await t.rejects(client.get(PENDING, { signal: {} }), "invalid_input");
+    await t.rejects(t.pkg.cancelMachineAction(null), "invalid_input");
+    await t.rejects(t.pkg.cancelMachineAction("id"), "invalid_input");
+    await t.nothingSent();
+  }],
+
+  ...INVALID.map(([what, overrides]) => [
+    `invalid input refused, nothing sent: ${what}`,
+    (t) => expectInvalid(t, () => t.cancel(overrides), what),
+  ]),
+
+  ["isMachineActionError is false for other values", async (t) => {
+    check(!t.pkg.isMachineActionError(new Error("x")), "plain Error");
+    check(!t.pkg.isMachineActionError({ name: "MachineActionError" }), "plain object");
+    check(!t.pkg.isMachineActionError(undefined), "undefined");
+  }],
+];

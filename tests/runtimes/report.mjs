@@ -1,0 +1,30 @@
+// Shared by the runtime drivers: command-line arguments and the report format
+// that `cargo xtask test` counts (`ok - …`, `not ok - …`, then `N passed, N failed`).
+
+export function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i].startsWith("--")) args[argv[i].slice(2)] = argv[i + 1], i += 1;
+  }
+  for (const required of ["sim", "refused"]) {
+    if (!args[required]) throw new Error(`missing --${required} URL`);
+  }
+  return args;
+}
+
+/** Prints one line per test and the count; returns the process exit code. */
+export function report(runtime, results) {
+  let failed = 0;
+  for (const { name, ok, detail } of results) {
+    if (ok) {
+      console.log(`ok - ${runtime}: ${name}`);
+    } else {
+      failed += 1;
+      console.log(`not ok - ${runtime}: ${name}`);
+      for (const line of String(detail).split("\n").slice(0, 6)) console.log(`    ${line}`);
+    }
+  }
+  if (results.length === 0) failed += 1, console.log(`not ok - ${runtime}: no test ran`);
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+}

@@ -1,0 +1,89 @@
+//! Every development task of the project, as `cargo xtask <task>`.
+//!
+//! Each task installs what it needs first (see `setup`), so the two commands
+//! in the README work on a fresh machine.
+
+mod build;
+mod process;
+mod setup;
+mod sim;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  build            build the npm package in pkg/ (wasm-bindgen --target web, wasm-opt -Oz)
+  test             install what is missing, then run every test: native, and the
+                   conformance suite in Node, Deno, workerd and headless Chromium
+  demo [--port N]  serve the page in www/ against the built-in simulator (default port 8080)
+  bench            print the package size (gzip) and the per-call time against plain fetch
+  setup            only install what is missing";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build") => setup::ensure_build_tools().and_then(|()| build::package()),
+        Some("test") => test::run(&args[1..]),
+        Some("setup") => setup::ensure_all(),
+        Some("demo") => demo(&args[1..]),
+        Some("bench") => bench(),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo(args: &[String]) -> Result<(), String> {
+    let mut port = 8080u16;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--port" => {
+                port = rest
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .ok_or("--port takes a port number")?
+            }
+            other => return Err(format!("demo: unknown argument {other}")),
+        }
+    }
+    setup::ensure_build_tools()?;
+    build::package()?;
+    let root = process::repo_root();
+    let sim_bin = sim::build(false)?;
+    let status = std::process::Command::new(sim_bin)
+        .current_dir(&root)
+        .args(["--port", &port.to_string(), "--seed", "default"])
+        .args(["--static", "/=www", "--static", "/pkg=pkg"])
+        .status()
+        .map_err(|e| format!("cannot start the simulator: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the simulator exited with {status}"))
+    }
+}
+
+fn bench() -> Result<(), String> {
+    setup::ensure_build_tools()?;
+    setup::ensure_npm()?;
+    build::package()?;
+    let sim_bin = sim::build(true)?;
+    let server = sim::Sim::start(&sim_bin, &["--token", "sim-token"])?;
+    process::run(
+        process::node()
+            .arg("tests/bench/bench.mjs")
+            .arg("--sim")
+            .arg(server.url()),
+    )
+}

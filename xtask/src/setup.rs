@@ -1,0 +1,89 @@
+//! Installs what the tasks need, when it is missing, and nothing else: each
+//! check is cheap, so a machine that has everything pays well under a second.
+//!
+//! Only crates.io, npm and Debian's apt are reachable on the machines this
+//! runs on, so every tool comes from one of them (see README, "Set-up").
+
+use crate::process::{self, command, output, repo_root, run};
+use std::fs;
+use std::path::Path;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Everything any task uses.
+pub fn ensure_all() -> Result<(), String> {
+    ensure_build_tools()?;
+    ensure_chromium()
+}
+
+/// The wasm target, the wasm-bindgen CLI matching Cargo.lock, and npm's tools
+/// (binaryen's wasm-opt among them).
+pub fn ensure_build_tools() -> Result<(), String> {
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_npm()
+}
+
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed = output(command("rustup").args(["target", "list", "--installed"]));
+    if installed.is_some_and(|list| list.lines().any(|l| l.trim() == WASM_TARGET)) {
+        return Ok(());
+    }
+    eprintln!("setup: adding the Rust target {WASM_TARGET}");
+    run(command("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// The CLI must be exactly the library's version, or its output will not load.
+fn ensure_wasm_bindgen() -> Result<(), String> {
+    let wanted = locked_version("wasm-bindgen")?;
+    let have = output(command("wasm-bindgen").arg("--version"));
+    if have.is_some_and(|v| v.split_whitespace().nth(1) == Some(wanted.as_str())) {
+        return Ok(());
+    }
+    eprintln!("setup: installing wasm-bindgen-cli {wanted} from crates.io (a few minutes, once per machine)");
+    // Not `--locked`: the CLI's own lock file names a crate version the
+    // registry mirror lacks; the version pin is what matters.
+    run(process::cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted]))
+}
+
+/// The version of `name` recorded in Cargo.lock.
+pub fn locked_version(name: &str) -> Result<String, String> {
+    let lock = fs::read_to_string(repo_root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let needle = format!("name = \"{name}\"\nversion = \"");
+    let start = lock
+        .find(&needle)
+        .ok_or(format!("{name} is not in Cargo.lock"))?
+        + needle.len();
+    let end = lock[start..].find('"').ok_or("Cargo.lock is malformed")?;
+    Ok(lock[start..start + end].to_owned())
+}
+
+/// `npm ci` when node_modules does not match package-lock.json.
+pub fn ensure_npm() -> Result<(), String> {
+    let root = repo_root();
+    let lock = fs::read(root.join("package-lock.json"))
+        .map_err(|e| format!("cannot read package-lock.json: {e}"))?;
+    let stamp = root.join("node_modules/.xtask-installed-lock");
+    if fs::read(&stamp).is_ok_and(|installed| installed == lock) {
+        return Ok(());
+    }
+    eprintln!("setup: installing npm packages (npm ci)");
+    run(command("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    fs::write(&stamp, lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
+/// Debian's Chromium, for the browser suites.
+pub fn ensure_chromium() -> Result<(), String> {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    eprintln!("setup: installing Debian's chromium with apt-get");
+    run(command("apt-get").arg("update").arg("-q"))?;
+    run(command("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends", "chromium"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Where Debian installs Chromium.
+pub const CHROMIUM: &str = "/usr/bin/chromium";

@@ -1,0 +1,211 @@
+//! `cargo xtask test`: every check, in order from fastest to slowest, with one
+//! closing count across all of them.
+
+use crate::process::{self, command, describe, node, npm_bin};
+use crate::sim::{self, Sim};
+use crate::{build, setup};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+/// The runtimes the conformance suite runs in: a name and the command that
+/// runs the suite there (each prints `ok`/`not ok` lines and a count).
+fn runtimes() -> Vec<(&'static str, Command)> {
+    let mut deno = command(&npm_bin("deno").to_string_lossy());
+    deno.args([
+        "run",
+        "--no-prompt",
+        "--allow-net=127.0.0.1",
+        "--allow-read=.",
+        "tests/runtimes/host.mjs",
+    ]);
+    let mut node_host = node();
+    node_host.arg("tests/runtimes/host.mjs");
+    let mut workerd = node();
+    workerd.arg("tests/runtimes/workerd.mjs");
+    let mut chromium = node();
+    chromium.arg("tests/runtimes/chromium.mjs");
+    vec![
+        ("Node", node_host),
+        ("Deno", deno),
+        ("workerd", workerd),
+        ("Chromium", chromium),
+    ]
+}
+
+/// A loopback URL where nothing listens, for the connection-refused test.
+fn refused_url() -> Result<String, String> {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    Ok(format!("http://127.0.0.1:{port}"))
+}
+
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+    failures: Vec<String>,
+}
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let only = args.first().map(String::as_str);
+    setup::ensure_all()?;
+    let mut tally = Tally::default();
+
+    if only.is_none() || only == Some("native") {
+        step("format and lints");
+        check(
+            &mut tally,
+            "cargo fmt --check",
+            process::cargo().args(["fmt", "--all", "--check"]),
+        );
+        check(
+            &mut tally,
+            "cargo clippy",
+            process::cargo().args([
+                "clippy",
+                "--quiet",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        );
+        check(
+            &mut tally,
+            "cargo clippy (wasm32)",
+            process::cargo().args([
+                "clippy",
+                "--quiet",
+                "--package",
+                "mde-machine-actions",
+                "--all-targets",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        );
+        step("native tests (cargo test)");
+        counted(
+            &mut tally,
+            "cargo test",
+            process::cargo().args(["test", "--workspace"]),
+        );
+    }
+
+    if only.is_none() || only == Some("js") {
+        step("building pkg/");
+        build::package()?;
+        let sim_bin = sim::build(false)?;
+        let server = Sim::start(&sim_bin, &[])?;
+        let refused = refused_url()?;
+        for (name, mut runner) in runtimes() {
+            if let Some(filter) = args.get(1) {
+                runner.args(["--only", filter]);
+            }
+            step(&format!("conformance suite in {name}"));
+            counted(
+                &mut tally,
+                name,
+                runner.args(["--sim", server.url(), "--refused", &refused]),
+            );
+        }
+    }
+
+    println!();
+    for failure in &tally.failures {
+        println!("FAILED: {failure}");
+    }
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if tally.failed == 0 {
+        Ok(())
+    } else {
+        Err(format!("{} failed", tally.failed))
+    }
+}
+
+fn step(title: &str) {
+    println!("\n== {title}");
+}
+
+/// A check that passes or fails as a whole.
+fn check(tally: &mut Tally, name: &str, command: &mut Command) {
+    match command.status() {
+        Ok(status) if status.success() => tally.passed += 1,
+        _ => {
+            tally.failed += 1;
+            tally.failures.push(name.to_owned());
+        }
+    }
+}
+
+/// Runs a test runner, echoing its output and adding up the counts it reports:
+/// cargo's `test result: … N passed; M failed` lines, or the drivers' closing
+/// `N passed, M failed`. A runner that fails without a count counts as one failure.
+fn counted(tally: &mut Tally, name: &str, command: &mut Command) {
+    let described = describe(command);
+    let child = command.stdout(Stdio::piped()).spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            tally.failed += 1;
+            tally
+                .failures
+                .push(format!("{name}: cannot run {described}: {e}"));
+            return;
+        }
+    };
+    let (mut passed, mut failed, mut counted_any) = (0, 0, false);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            if let Some((p, f)) = parse_counts(&line) {
+                passed += p;
+                failed += f;
+                counted_any = true;
+            }
+            if line.starts_with("not ok") {
+                tally.failures.push(format!("{name}: {line}"));
+            }
+        }
+    }
+    let success = child.wait().is_ok_and(|s| s.success());
+    tally.passed += passed;
+    tally.failed += failed;
+    if !success && failed == 0 {
+        tally.failed += 1;
+        tally.failures.push(format!(
+            "{name}: {described} failed{}",
+            if counted_any {
+                ""
+            } else {
+                " before reporting a count"
+            }
+        ));
+    }
+}
+
+fn parse_counts(line: &str) -> Option<(u64, u64)> {
+    let number_before = |text: &str, word: &str| -> Option<u64> {
+        let end = text.find(word)?;
+        text[..end]
+            .trim_end()
+            .rsplit([' ', ';', ',', '.'])
+            .next()?
+            .parse()
+            .ok()
+    };
+    let line = line.trim();
+    if let Some(rest) = line.strip_prefix("test result: ") {
+        return Some((
+            number_before(rest, " passed")?,
+            number_before(rest, " failed")?,
+        ));
+    }
+    let (passed, failed) = line.split_once(" passed, ")?;
+    let failed = failed.strip_suffix(" failed")?;
+    Some((passed.parse().ok()?, failed.parse().ok()?))
+}
