@@ -7,6 +7,7 @@
 //! - [`request`]: the exact HTTP requests the API expects, as plain values;
 //! - [`response`]: reading answers into a typed [`ActionResponse`] or an [`Error`];
 //! - [`model`]: the `MachineAction` entity, lossless across payload variants;
+//! - [`json`]: a small strict JSON reader and writer that keeps numbers as sent;
 //! - `wasm` (on `wasm32` only): `fetch`, JS conversion, and the exports
 //!   `cancelMachineAction` and `MachineActionsClient`.
 //!
@@ -40,6 +41,7 @@
 pub mod error;
 pub mod http;
 pub mod input;
+pub mod json;
 pub mod model;
 pub mod request;
 pub mod response;
@@ -49,6 +51,7 @@ pub mod wasm;
 
 pub use error::{Error, ErrorKind};
 pub use http::{HttpRequest, HttpResponse, Method};
-pub use model::{ActionStatus, ActionType, Command, MachineAction, RelatedFileInfo};
+pub use json::Json;
+pub use model::{ActionStatus, ActionType, BodyProblem, Command, MachineAction, RelatedFileInfo};
 pub use request::{cancel_request, get_request};
 pub use response::{interpret, ActionResponse, Operation};

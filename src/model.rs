@@ -8,15 +8,10 @@
 //! then `errorHResult`, then every field not modelled, as it came), so
 //! nothing Defender said is lost.
 
-use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
-use serde::ser::SerializeMap;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value};
-use std::cell::Cell;
-use std::fmt;
+use crate::json::{write_string, Json, JsonError, ObjectWriter};
 
 /// A machine action as Defender reports it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct MachineAction {
     /// The action's id (a GUID); a cancel keeps it.
@@ -58,8 +53,8 @@ pub struct MachineAction {
     /// `errorHResult`, when sent.
     pub error_h_result: Option<i64>,
     /// Every field not modelled above (`@odata.context`, `troubleshootInfo`,
-    /// fields Defender adds later), by name.
-    pub extra: Map<String, Value>,
+    /// fields Defender adds later), in arrival order.
+    pub extra: Vec<(String, Json)>,
 }
 
 /// `status` of a machine action.
@@ -176,13 +171,13 @@ impl ActionType {
 }
 
 /// One entry of `commands`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// A command name, as in the docs' sample (`"PutFile"`).
     Name(String),
     /// A live-response command record, kept whole:
     /// `{index, startTime, endTime, commandStatus, errors, command: {type, params}}`.
-    Record(Map<String, Value>),
+    Record(Json),
 }
 
 impl Command {
@@ -204,12 +199,12 @@ impl Command {
 }
 
 /// `relatedFileInfo`: an object, or the empty string some payloads carry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RelatedFileInfo {
     /// A string in place of the object (the seed's example has `""`).
     Text(String),
     /// `{fileIdentifier, fileIdentifierType}`, kept whole.
-    File(Map<String, Value>),
+    File(Json),
 }
 
 impl RelatedFileInfo {
@@ -233,10 +228,8 @@ impl RelatedFileInfo {
 /// Why a body is not a MachineAction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyProblem {
-    /// The JSON ended early.
-    Truncated,
-    /// Not JSON at all.
-    NotJson,
+    /// The body is not JSON, or the JSON is cut off or nested too deeply.
+    Json(JsonError),
     /// JSON, but not an object.
     NotAnObject,
     /// A required field (`id` or `status`) is missing or null.
@@ -245,104 +238,172 @@ pub enum BodyProblem {
     WrongType(&'static str),
 }
 
-/// Parses a MachineAction, saying precisely what is wrong when it is not one.
-pub fn parse_machine_action(body: &str) -> Result<MachineAction, BodyProblem> {
-    let field = Cell::new(None);
-    let mut deserializer = serde_json::Deserializer::from_str(body);
-    let parsed = ActionSeed { field: &field }
-        .deserialize(&mut deserializer)
-        .and_then(|action| deserializer.end().map(|()| action));
-    parsed.map_err(|e| match e.classify() {
-        serde_json::error::Category::Eof => BodyProblem::Truncated,
-        serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
-            BodyProblem::NotJson
-        }
-        serde_json::error::Category::Data => match field.get() {
-            Some(Field::Missing(name)) => BodyProblem::Missing(name),
-            Some(Field::Reading(name)) => BodyProblem::WrongType(name),
-            None => BodyProblem::NotAnObject,
-        },
-    })
-}
-
-#[derive(Clone, Copy)]
-enum Field {
-    Reading(&'static str),
-    Missing(&'static str),
-}
-
-/// Deserialises with a note of which field failed, for precise messages
-/// without formatting serde's own error text.
-struct ActionSeed<'a> {
-    field: &'a Cell<Option<Field>>,
-}
-
-impl<'de> DeserializeSeed<'de> for ActionSeed<'_> {
-    type Value = MachineAction;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<MachineAction, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ActionSeed<'_> {
-    type Value = MachineAction;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a MachineAction object")
+impl MachineAction {
+    /// Parses a response body, saying precisely what is wrong when it is not
+    /// a MachineAction.
+    pub fn parse(body: &str) -> Result<MachineAction, BodyProblem> {
+        Json::parse(body)
+            .map_err(BodyProblem::Json)
+            .and_then(MachineAction::from_json)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MachineAction, A::Error> {
+    /// Reads a MachineAction from parsed JSON. `id` and `status` are required;
+    /// every other field may be missing or null, and unknown fields are kept.
+    pub fn from_json(json: Json) -> Result<MachineAction, BodyProblem> {
+        let Json::Object(members) = json else {
+            return Err(BodyProblem::NotAnObject);
+        };
         let mut action = MachineAction::default();
-        let mut id = None;
-        let mut status = None;
-        while let Some(key) = map.next_key::<String>()? {
-            let name = canonical_name(&key);
-            self.field.set(Some(Field::Reading(name.unwrap_or("?"))));
+        let (mut id, mut status) = (None, None);
+        for (key, value) in members {
+            let Some(name) = canonical_name(&key) else {
+                action.extra.push((key, value));
+                continue;
+            };
             let a = &mut action;
             match name {
-                Some("id") => id = map.next_value::<Option<String>>()?,
-                Some("type") => {
-                    a.action_type = map
-                        .next_value::<Option<String>>()?
-                        .map(ActionType::from_wire)
-                }
-                Some("scope") => a.scope = map.next_value()?,
-                Some("requestor") => a.requestor = map.next_value()?,
-                Some("externalID") => a.external_id = map.next_value()?,
-                Some("requestSource") => a.request_source = map.next_value()?,
-                Some("commands") => a.commands = map.next_value()?,
-                Some("cancellationRequestor") => a.cancellation_requestor = map.next_value()?,
-                Some("requestorComment") => a.requestor_comment = map.next_value()?,
-                Some("cancellationComment") => a.cancellation_comment = map.next_value()?,
-                Some("status") => status = map.next_value::<Option<String>>()?,
-                Some("machineId") => a.machine_id = map.next_value()?,
-                Some("computerDnsName") => a.computer_dns_name = map.next_value()?,
-                Some("cancellationDateTimeUtc") => {
-                    a.cancellation_date_time_utc = map.next_value()?
-                }
-                Some("creationDateTimeUtc") => a.creation_date_time_utc = map.next_value()?,
-                Some("lastUpdateDateTimeUtc") => a.last_update_date_time_utc = map.next_value()?,
-                Some("title") => a.title = map.next_value()?,
-                Some("relatedFileInfo") => a.related_file_info = map.next_value()?,
-                Some("errorHResult") => a.error_h_result = map.next_value()?,
-                _ => {
-                    let value = map.next_value::<Value>()?;
-                    a.extra.insert(key, value);
-                }
+                "id" => id = text(value, name)?,
+                "type" => a.action_type = text(value, name)?.map(ActionType::from_wire),
+                "scope" => a.scope = text(value, name)?,
+                "requestor" => a.requestor = text(value, name)?,
+                "externalID" => a.external_id = text(value, name)?,
+                "requestSource" => a.request_source = text(value, name)?,
+                "commands" => a.commands = commands(value)?,
+                "cancellationRequestor" => a.cancellation_requestor = text(value, name)?,
+                "requestorComment" => a.requestor_comment = text(value, name)?,
+                "cancellationComment" => a.cancellation_comment = text(value, name)?,
+                "status" => status = text(value, name)?,
+                "machineId" => a.machine_id = text(value, name)?,
+                "computerDnsName" => a.computer_dns_name = text(value, name)?,
+                "cancellationDateTimeUtc" => a.cancellation_date_time_utc = text(value, name)?,
+                "creationDateTimeUtc" => a.creation_date_time_utc = text(value, name)?,
+                "lastUpdateDateTimeUtc" => a.last_update_date_time_utc = text(value, name)?,
+                "title" => a.title = text(value, name)?,
+                "relatedFileInfo" => a.related_file_info = related_file_info(value)?,
+                _ => a.error_h_result = integer(value, name)?, // "errorHResult"
             }
         }
-        let Some(id) = id else {
-            self.field.set(Some(Field::Missing("id")));
-            return Err(de::Error::missing_field("id"));
-        };
-        let Some(status) = status else {
-            self.field.set(Some(Field::Missing("status")));
-            return Err(de::Error::missing_field("status"));
-        };
-        action.id = id;
-        action.status = ActionStatus::from_wire(status);
+        action.id = id.ok_or(BodyProblem::Missing("id"))?;
+        action.status = ActionStatus::from_wire(status.ok_or(BodyProblem::Missing("status"))?);
         Ok(action)
+    }
+
+    /// Appends the canonical JSON: the seed's 18 fields (null when absent),
+    /// `errorHResult`, then every unmodelled field as it came.
+    pub fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        o.string("id", Some(&self.id));
+        o.string("type", self.action_type.as_ref().map(ActionType::as_str));
+        o.string("scope", self.scope.as_deref());
+        o.string("requestor", self.requestor.as_deref());
+        o.string("externalID", self.external_id.as_deref());
+        o.string("requestSource", self.request_source.as_deref());
+        let commands = o.member("commands");
+        match &self.commands {
+            None => commands.push_str("null"),
+            Some(list) => {
+                commands.push('[');
+                for (i, command) in list.iter().enumerate() {
+                    if i > 0 {
+                        commands.push(',');
+                    }
+                    match command {
+                        Command::Name(name) => write_string(commands, name),
+                        Command::Record(record) => record.write(commands),
+                    }
+                }
+                commands.push(']');
+            }
+        }
+        o.string(
+            "cancellationRequestor",
+            self.cancellation_requestor.as_deref(),
+        );
+        o.string("requestorComment", self.requestor_comment.as_deref());
+        o.string("cancellationComment", self.cancellation_comment.as_deref());
+        o.string("status", Some(self.status.as_str()));
+        o.string("machineId", self.machine_id.as_deref());
+        o.string("computerDnsName", self.computer_dns_name.as_deref());
+        o.string(
+            "cancellationDateTimeUtc",
+            self.cancellation_date_time_utc.as_deref(),
+        );
+        o.string(
+            "creationDateTimeUtc",
+            self.creation_date_time_utc.as_deref(),
+        );
+        o.string(
+            "lastUpdateDateTimeUtc",
+            self.last_update_date_time_utc.as_deref(),
+        );
+        o.string("title", self.title.as_deref());
+        match &self.related_file_info {
+            None => o.member("relatedFileInfo").push_str("null"),
+            Some(RelatedFileInfo::Text(text)) => o.string("relatedFileInfo", Some(text)),
+            Some(RelatedFileInfo::File(file)) => file.write(o.member("relatedFileInfo")),
+        }
+        match self.error_h_result {
+            None => o.member("errorHResult").push_str("null"),
+            Some(n) => crate::response::push_i64(o.member("errorHResult"), n),
+        }
+        for (key, value) in &self.extra {
+            value.write(o.member(key));
+        }
+        o.end();
+    }
+
+    /// The canonical JSON text (see [`MachineAction::write_json`]).
+    pub fn to_json_text(&self) -> String {
+        let mut out = String::with_capacity(1024);
+        self.write_json(&mut out);
+        out
+    }
+}
+
+/// A string field: null reads as absent.
+fn text(value: Json, field: &'static str) -> Result<Option<String>, BodyProblem> {
+    match value {
+        Json::Null => Ok(None),
+        Json::String(text) => Ok(Some(text)),
+        _ => Err(BodyProblem::WrongType(field)),
+    }
+}
+
+/// An integer field that fits in an `i64`.
+fn integer(value: Json, field: &'static str) -> Result<Option<i64>, BodyProblem> {
+    match value {
+        Json::Null => Ok(None),
+        Json::Number(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| BodyProblem::WrongType(field)),
+        _ => Err(BodyProblem::WrongType(field)),
+    }
+}
+
+fn commands(value: Json) -> Result<Option<Vec<Command>>, BodyProblem> {
+    let items = match value {
+        Json::Null => return Ok(None),
+        Json::Array(items) => items,
+        _ => return Err(BodyProblem::WrongType("commands")),
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Json::String(name) => Ok(Command::Name(name)),
+            record @ Json::Object(_) => Ok(Command::Record(record)),
+            _ => Err(BodyProblem::WrongType("commands")),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+fn related_file_info(value: Json) -> Result<Option<RelatedFileInfo>, BodyProblem> {
+    match value {
+        Json::Null => Ok(None),
+        Json::String(text) => Ok(Some(RelatedFileInfo::Text(text))),
+        file @ Json::Object(_) => Ok(Some(RelatedFileInfo::File(file))),
+        _ => Err(BodyProblem::WrongType("relatedFileInfo")),
     }
 }
 
@@ -370,80 +431,4 @@ fn canonical_name(key: &str) -> Option<&'static str> {
         "errorHResult" => "errorHResult",
         _ => return None,
     })
-}
-
-impl<'de> Deserialize<'de> for MachineAction {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let field = Cell::new(None);
-        ActionSeed { field: &field }.deserialize(deserializer)
-    }
-}
-
-impl Serialize for MachineAction {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(19 + self.extra.len()))?;
-        map.serialize_entry("id", &self.id)?;
-        map.serialize_entry("type", &self.action_type.as_ref().map(ActionType::as_str))?;
-        map.serialize_entry("scope", &self.scope)?;
-        map.serialize_entry("requestor", &self.requestor)?;
-        map.serialize_entry("externalID", &self.external_id)?;
-        map.serialize_entry("requestSource", &self.request_source)?;
-        map.serialize_entry("commands", &self.commands)?;
-        map.serialize_entry("cancellationRequestor", &self.cancellation_requestor)?;
-        map.serialize_entry("requestorComment", &self.requestor_comment)?;
-        map.serialize_entry("cancellationComment", &self.cancellation_comment)?;
-        map.serialize_entry("status", self.status.as_str())?;
-        map.serialize_entry("machineId", &self.machine_id)?;
-        map.serialize_entry("computerDnsName", &self.computer_dns_name)?;
-        map.serialize_entry("cancellationDateTimeUtc", &self.cancellation_date_time_utc)?;
-        map.serialize_entry("creationDateTimeUtc", &self.creation_date_time_utc)?;
-        map.serialize_entry("lastUpdateDateTimeUtc", &self.last_update_date_time_utc)?;
-        map.serialize_entry("title", &self.title)?;
-        map.serialize_entry("relatedFileInfo", &self.related_file_info)?;
-        map.serialize_entry("errorHResult", &self.error_h_result)?;
-        for (key, value) in &self.extra {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for Command {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match Value::deserialize(deserializer)? {
-            Value::String(name) => Ok(Command::Name(name)),
-            Value::Object(record) => Ok(Command::Record(record)),
-            _ => Err(de::Error::custom("a command is a string or an object")),
-        }
-    }
-}
-
-impl Serialize for Command {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Command::Name(name) => serializer.serialize_str(name),
-            Command::Record(record) => record.serialize(serializer),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for RelatedFileInfo {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match Value::deserialize(deserializer)? {
-            Value::String(text) => Ok(RelatedFileInfo::Text(text)),
-            Value::Object(file) => Ok(RelatedFileInfo::File(file)),
-            _ => Err(de::Error::custom(
-                "relatedFileInfo is an object or a string",
-            )),
-        }
-    }
-}
-
-impl Serialize for RelatedFileInfo {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            RelatedFileInfo::Text(text) => serializer.serialize_str(text),
-            RelatedFileInfo::File(file) => file.serialize(serializer),
-        }
-    }
 }

@@ -2,6 +2,7 @@
 
 use crate::http::{HttpRequest, Method};
 use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId};
+use crate::json::write_string;
 
 const JSON: &str = "application/json";
 
@@ -59,14 +60,9 @@ fn bearer(token: &AccessToken) -> String {
 
 /// `{"Comment":"…"}`: the key is case-sensitive, a wrong case is a 400.
 fn cancel_body(comment: &Comment) -> String {
-    #[derive(serde::Serialize)]
-    struct CancelBody<'a> {
-        #[serde(rename = "Comment")]
-        comment: &'a str,
-    }
-    // Serialising a struct of one string cannot fail.
-    serde_json::to_string(&CancelBody {
-        comment: comment.as_str(),
-    })
-    .unwrap_or_default()
+    let mut body = String::with_capacity(comment.as_str().len() + 16);
+    body.push_str("{\"Comment\":");
+    write_string(&mut body, comment.as_str());
+    body.push('}');
+    body
 }

@@ -3,9 +3,8 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::http::{canonical_reason, HttpResponse};
-use crate::model::{parse_machine_action, BodyProblem, MachineAction};
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use crate::json::{Json, JsonError, ObjectWriter};
+use crate::model::{BodyProblem, MachineAction};
 
 /// The largest body read, in bytes. A MachineAction is about 1–3 KB; a body
 /// past 1 MiB is not one, and reading it would only cost memory.
@@ -45,24 +44,27 @@ impl ActionResponse {
     }
 }
 
-impl Serialize for ActionResponse {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        struct Headers<'a>(&'a [(String, String)]);
-        impl Serialize for Headers<'_> {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let mut map = serializer.serialize_map(Some(self.0.len()))?;
-                for (name, value) in self.0 {
-                    map.serialize_entry(name, value)?;
-                }
-                map.end()
-            }
+impl ActionResponse {
+    /// Appends the result as JSON in the seed's shape:
+    /// `{"status_code", "reason", "response_headers": {…}, "json_body": {…}}`.
+    pub fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        push_u64(o.member("status_code"), self.status_code.into());
+        o.string("reason", Some(&self.reason));
+        let mut headers = ObjectWriter::new(o.member("response_headers"));
+        for (name, value) in &self.response_headers {
+            headers.string(name, Some(value));
         }
-        let mut map = serializer.serialize_map(Some(4))?;
-        map.serialize_entry("status_code", &self.status_code)?;
-        map.serialize_entry("reason", &self.reason)?;
-        map.serialize_entry("response_headers", &Headers(&self.response_headers))?;
-        map.serialize_entry("json_body", &self.json_body)?;
-        map.end()
+        headers.end();
+        self.json_body.write_json(o.member("json_body"));
+        o.end();
+    }
+
+    /// The result as JSON text (see [`ActionResponse::write_json`]).
+    pub fn to_json_text(&self) -> String {
+        let mut out = String::with_capacity(2048);
+        self.write_json(&mut out);
+        out
     }
 }
 
@@ -82,7 +84,7 @@ pub fn interpret(
     if response.body.len() > MAX_BODY_BYTES {
         return Err(too_large(status));
     }
-    let json_body = parse_machine_action(&response.body).map_err(|problem| {
+    let json_body = MachineAction::parse(&response.body).map_err(|problem| {
         Error::new(
             ErrorKind::InvalidResponse,
             body_problem_message(problem, &response),
@@ -117,11 +119,14 @@ fn body_problem_message(problem: BodyProblem, response: &HttpResponse) -> String
     push_u64(&mut text, response.status.into());
     text.push_str(" but the body is not a MachineAction: ");
     match problem {
-        BodyProblem::Truncated => text.push_str("the JSON ends early (the body was cut off)."),
-        BodyProblem::NotJson if looks_like_html(response) => text.push_str(
+        BodyProblem::Json(JsonError::Truncated) => {
+            text.push_str("the JSON ends early (the body was cut off).")
+        }
+        BodyProblem::Json(_) if looks_like_html(response) => text.push_str(
             "it is an HTML page, so a proxy or sign-in page answered instead of the API.",
         ),
-        BodyProblem::NotJson => text.push_str("it is not JSON."),
+        BodyProblem::Json(JsonError::TooDeep) => text.push_str("the JSON is nested too deeply."),
+        BodyProblem::Json(JsonError::Syntax) => text.push_str("it is not JSON."),
         BodyProblem::NotAnObject => text.push_str("it is JSON but not an object."),
         BodyProblem::Missing(field) => {
             text.push_str("the field `");
@@ -153,27 +158,23 @@ struct ODataError {
 }
 
 fn parse_odata_error(body: &str) -> ODataError {
-    #[derive(serde::Deserialize)]
-    struct Envelope {
-        error: Option<Inner>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Inner {
-        code: Option<serde_json::Value>,
-        message: Option<serde_json::Value>,
-        target: Option<serde_json::Value>,
-    }
-    let non_empty_string = |v: Option<serde_json::Value>| match v {
-        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s),
-        _ => None,
+    let Ok(json) = Json::parse(body) else {
+        return ODataError::default();
     };
-    match serde_json::from_str::<Envelope>(body) {
-        Ok(Envelope { error: Some(e) }) => ODataError {
-            code: non_empty_string(e.code),
-            message: non_empty_string(e.message),
-            target: non_empty_string(e.target),
-        },
-        _ => ODataError::default(),
+    let Some(error) = json.get("error") else {
+        return ODataError::default();
+    };
+    let field = |name: &str| {
+        error
+            .get(name)
+            .and_then(Json::as_str)
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_owned)
+    };
+    ODataError {
+        code: field("code"),
+        message: field("message"),
+        target: field("target"),
     }
 }
 
@@ -310,6 +311,14 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// Appends a signed number without `core::fmt`.
+pub(crate) fn push_i64(text: &mut String, n: i64) {
+    if n < 0 {
+        text.push('-');
+    }
+    push_u64(text, n.unsigned_abs());
 }
 
 /// Appends a number without `core::fmt`, which would weigh on the wasm module.

@@ -222,10 +222,7 @@ fn string_or_absent(value: &JsValue, wrong_type: &'static str) -> Result<Option<
 /// One JSON text parsed by the engine: far fewer JS↔wasm crossings than
 /// building the object field by field.
 fn result_to_js(result: &ActionResponse) -> JsValue {
-    serde_json::to_string(result)
-        .ok()
-        .and_then(|json| js_sys::JSON::parse(&json).ok())
-        .unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&result.to_json_text()).unwrap_or(JsValue::NULL)
 }
 
 /// A JS `Error` named `MachineActionError` with the facts as properties, each

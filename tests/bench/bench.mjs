@@ -1,0 +1,99 @@
+// `cargo xtask bench`: the package's size, and the per-call time of
+// cancelMachineAction next to hand-written JS doing the same request, against
+// the simulator on loopback. Calls alternate so both see the same machine state.
+
+import { readFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
+import { performance } from "node:perf_hooks";
+import * as pkg from "../../pkg/mde_machine_actions.js";
+
+const sim = process.argv[process.argv.indexOf("--sim") + 1];
+const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
+const WARMUP = 300;
+const TOKEN = "sim-token";
+const COMMENT = "Stuck isolation, cancelled from the SOC portal";
+
+const root = new URL("../../pkg/", import.meta.url);
+const wasmBytes = await readFile(new URL("mde_machine_actions_bg.wasm", root));
+const glue = await readFile(new URL("mde_machine_actions.js", root));
+const exports = pkg.initSync({ module: wasmBytes });
+
+const kb = (n) => (n / 1024).toFixed(1);
+const gz = (b) => gzipSync(b, { level: 9 }).length;
+console.log("size (gzip -9)");
+console.log(`  wasm    ${kb(wasmBytes.length)} KB raw, ${kb(gz(wasmBytes))} KB gzip`);
+console.log(`  JS glue ${kb(glue.length)} KB raw, ${kb(gz(glue))} KB gzip`);
+console.log(`  total   ${kb(gz(wasmBytes) + gz(glue))} KB gzip`);
+
+/** The same request and result shape, written by hand in JS. */
+async function plainJsCancel(id) {
+  const response = await fetch(`${sim}/api/machineactions/${id}/cancel`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ Comment: COMMENT }),
+    redirect: "manual",
+  });
+  const json_body = JSON.parse(await response.text());
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+  return { status_code: response.status, reason: response.statusText, response_headers: Object.fromEntries(response.headers), json_body };
+}
+
+const client = new pkg.MachineActionsClient({ token: TOKEN, baseUrl: sim });
+const contenders = {
+  "plain JS fetch + JSON.parse": (id) => plainJsCancel(id),
+  "cancelMachineAction": (id) => pkg.cancelMachineAction({ machineActionId: id, comment: COMMENT, token: TOKEN, baseUrl: sim }),
+  "MachineActionsClient.cancel": (id) => client.cancel(id, COMMENT),
+};
+
+async function control(method, path, body) {
+  const r = await fetch(`${sim}/_sim${path}`, { method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+  if (!r.ok) throw new Error(`control ${path}: ${r.status}`);
+  await r.text();
+}
+
+let next = 0;
+async function pendingAction() {
+  const id = `00000000-0000-4000-8000-${String(next++).padStart(12, "0")}`;
+  await control("PUT", `/actions/${id}`, {
+    type: "Isolate", scope: "Full", requestor: "analyst@contoso.onmicrosoft.com", requestorComment: "bench",
+    status: "Pending", machineId: "7b1f4967d9728e5aa3c06a9e617a22a4a5a17378", computerDnsName: "desktop-bench",
+    creationDateTimeUtc: "2026-11-29T09:12:18.9725659Z", lastUpdateDateTimeUtc: "2026-11-29T09:12:18.9725659Z",
+    cancellationRequestor: null, cancellationComment: null, cancellationDateTimeUtc: null, errorHResult: 0,
+    externalId: null, requestSource: "PublicApi", relatedFileInfo: null, commands: [], troubleshootInfo: null, title: null,
+  });
+  return id;
+}
+
+async function measure(rounds) {
+  const names = Object.keys(contenders);
+  const times = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < rounds; round += 1) {
+    const ids = [];
+    for (const _ of names) ids.push(await pendingAction());
+    // Rotate who goes first, so no contender always follows the seeding.
+    for (let k = 0; k < names.length; k += 1) {
+      const name = names[(round + k) % names.length];
+      const started = performance.now();
+      const result = await contenders[name](ids[k]);
+      times[name].push(performance.now() - started);
+      if (result.json_body.status !== "Cancelled") throw new Error(`${name}: not cancelled`);
+    }
+  }
+  return times;
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+await control("POST", "/reset");
+await measure(WARMUP);
+const memoryBefore = exports.memory.buffer.byteLength;
+const times = await measure(CALLS);
+const memoryAfter = exports.memory.buffer.byteLength;
+const base = median(times["plain JS fetch + JSON.parse"]);
+console.log(`\nper-call time, median of ${CALLS} alternated calls each (Node ${process.versions.node}, simulator on loopback)`);
+for (const [name, xs] of Object.entries(times)) {
+  const m = median(xs);
+  console.log(`  ${name.padEnd(30)} ${(m * 1000).toFixed(0).padStart(5)} µs  ${(m / base).toFixed(3)}×`);
+}
+console.log(`\nwasm memory: ${kb(memoryBefore)} KB before, ${kb(memoryAfter)} KB after ${CALLS * 2} more wasm calls`);
+process.exit(0);
