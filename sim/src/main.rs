@@ -24,7 +24,7 @@ use std::time::Duration;
 use state::{AppState, SeedKind, StaticMount};
 
 const USAGE: &str = "usage: mde-sim [--port N] [--token T]... [--seed default|none] \
-[--static PREFIX=DIR]... [--exit-on-stdin-eof] [--max-lifetime-secs N] [--quiet]";
+[--static PREFIX=DIR]... [--exit-on-stdin-eof] [--max-lifetime-secs N] [--quiet] [--banner]";
 
 #[derive(Debug)]
 struct Options {
@@ -35,6 +35,7 @@ struct Options {
     exit_on_stdin_eof: bool,
     max_lifetime_secs: Option<u64>,
     quiet: bool,
+    banner: bool,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -46,6 +47,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
         exit_on_stdin_eof: false,
         max_lifetime_secs: None,
         quiet: false,
+        banner: false,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -90,6 +92,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
             }
             "--exit-on-stdin-eof" if inline.is_none() => o.exit_on_stdin_eof = true,
             "--quiet" if inline.is_none() => o.quiet = true,
+            "--banner" if inline.is_none() => o.banner = true,
             _ => return Err(format!("unknown argument {arg:?}")),
         }
     }
@@ -157,6 +160,9 @@ async fn run(opts: Options) {
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "mde-sim listening on http://127.0.0.1:{port}");
+        if opts.banner {
+            let _ = out.write_all(banner(port, opts.seed, &opts.tokens).as_bytes());
+        }
         let _ = out.flush();
     }
 
@@ -192,6 +198,43 @@ async fn run(opts: Options) {
         opts.statics,
     ));
     server::serve(listener, app::router(state)).await;
+}
+
+/// The human banner of `--banner` (after the listening line, for `cargo xtask demo`):
+/// where to point a browser, and the seeded actions that can still be cancelled.
+fn banner(port: u16, seed_kind: SeedKind, tokens: &[String]) -> String {
+    // Only the well-known default token is named; a token given with --token is not echoed.
+    let hint = if tokens.iter().any(|t| t == state::DEFAULT_TOKEN) {
+        format!(" (token: {})", state::DEFAULT_TOKEN)
+    } else {
+        String::new()
+    };
+    let mut b = format!("\nOpen http://127.0.0.1:{port}/ in a browser{hint}.\n");
+    let actions = match seed_kind {
+        SeedKind::Default => seed::default_actions(),
+        SeedKind::None => Vec::new(),
+    };
+    let field = |a: &serde_json::Value, k: &str| a[k].as_str().unwrap_or("-").to_owned();
+    let open: Vec<_> = actions
+        .iter()
+        .filter(|a| matches!(a["status"].as_str(), Some("Pending" | "InProgress")))
+        .collect();
+    if open.is_empty() {
+        b.push_str("No seeded actions (add some with PUT /_sim/actions/{id}).\n");
+    } else {
+        b.push_str("Seeded actions you can cancel:\n");
+        for a in open {
+            b.push_str(&format!(
+                "  {}  {:<10}  {:<27}  {}\n",
+                field(a, "id"),
+                field(a, "status"),
+                field(a, "type"),
+                field(a, "computerDnsName"),
+            ));
+        }
+    }
+    b.push_str("POST /_sim/reset restores them. Ctrl-C stops it.\n");
+    b
 }
 
 /// Resolves on Ctrl-C, or SIGTERM on Unix.
@@ -249,6 +292,8 @@ mod tests {
         assert_eq!(o.tokens, ["a", "b"]);
         assert_eq!(o.seed, SeedKind::None);
         assert!(o.quiet);
+        assert!(!o.banner);
+        assert!(parse(&["--banner"]).unwrap().banner);
         assert_eq!(o.statics[0].prefix, "/x");
         assert_eq!(parse(&["--static", "/=."]).unwrap().statics[0].prefix, "");
         for bad in [
@@ -258,8 +303,23 @@ mod tests {
             &["--port"],
             &["--static", "x=."],
             &["--quiet=1"],
+            &["--banner=yes"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn banner_lists_open_seeded_actions() {
+        let b = banner(8080, SeedKind::Default, &["sim-token".to_owned()]);
+        assert!(b.contains("Open http://127.0.0.1:8080/ in a browser"));
+        assert!(b.contains(seed::PENDING_ISOLATE));
+        assert!(b.contains(seed::IN_PROGRESS_LIVE_RESPONSE));
+        assert!(!b.contains(seed::SUCCEEDED));
+        assert!(!b.contains(seed::CANCELLED));
+        assert!(b.contains("Ctrl-C stops it"));
+        let none = banner(1, SeedKind::None, &["other".to_owned()]);
+        assert!(!none.contains("other"));
+        assert!(none.contains("No seeded actions") && none.contains("Ctrl-C stops it"));
     }
 }

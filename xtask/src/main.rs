@@ -65,6 +65,7 @@ fn demo(args: &[String]) -> Result<(), String> {
         .current_dir(&root)
         .args(["--port", &port.to_string(), "--seed", "default"])
         .args(["--static", "/=www", "--static", "/pkg=pkg"])
+        .arg("--banner")
         .status()
         .map_err(|e| format!("cannot start the simulator: {e}"))?;
     if status.success() {

@@ -113,6 +113,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 runner.args(["--sim", server.url(), "--refused", &refused]),
             );
         }
+        step("the page in www/, in Chromium");
+        counted(
+            &mut tally,
+            "page",
+            node()
+                .arg("tests/page/page.mjs")
+                .arg("--sim-bin")
+                .arg(&sim_bin),
+        );
     }
 
     println!();

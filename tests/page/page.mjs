@@ -1,0 +1,535 @@
+// Browser tests of the demo page in www/: starts its own simulator serving www/ and
+// pkg/ on one origin, drives Debian's Chromium with playwright-core, and checks what the
+// page shows against what the simulator received (GET /_sim/requests).
+//
+//   node tests/page/page.mjs --sim-bin target/debug/mde-sim [--only SUBSTRING]
+//
+// Output: `ok - page: NAME` / `not ok - page: NAME` (+ indented detail) per test, then
+// `N passed, M failed`. Exit code 0 only if every test passed.
+
+import { spawn } from "node:child_process";
+import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
+import zlib from "node:zlib";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
+import { chromium } from "playwright-core";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const args = parseArgs(process.argv.slice(2));
+const simBin = resolve(root, args["sim-bin"] ?? "target/debug/mde-sim");
+const artifacts = join(root, "artifacts");
+const AXE = join(root, "node_modules/axe-core/axe.min.js");
+
+const PENDING_ISOLATE = "0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01";
+const PENDING_AV_SCAN = "1b7e4d90-3c2a-4f6b-8e15-7a9c0d3e2b02";
+const PENDING_COLLECT = "3d9a6fb2-5e4c-4b8d-a037-9cbe2f5a4d04";
+const IN_PROGRESS_ISOLATE = "4eab7ac3-6f5d-4c9e-b148-adcf3a6b5e05";
+const SUCCEEDED = "7bde0df6-9c8a-4fc1-a47b-d0f26d9e8b08";
+const UNKNOWN = "00000000-0000-4000-8000-0000000000ff";
+const HOSTILE_ID = "dead0bad-0000-4000-8000-000000000666";
+const HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+
+// Same flags as tests/runtimes/chromium.mjs (headless, no sandbox as root, no background
+// connections: this machine's network is closed). Not imported: that module runs its suite.
+const CHROMIUM_FLAGS = [
+  "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+  "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i].startsWith("--")) out[argv[i].slice(2)] = argv[i + 1], i += 1;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- simulator
+
+async function startSim() {
+  const child = spawn(simBin, [
+    "--port", "0", "--static", "/=www", "--static", "/pkg=pkg", "--exit-on-stdin-eof", "--quiet",
+  ], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error("the simulator did not print its listening line in 10 s")), 10_000);
+    child.once("error", fail);
+    child.once("exit", (code) => fail(new Error(`the simulator exited with ${code}`)));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const m = /^mde-sim listening on (http:\/\/\S+)$/.exec(line);
+      if (m) clearTimeout(timer), ok(m[1]);
+    });
+  });
+  return { child, url };
+}
+
+let SIM = "";
+
+async function sim(method, path, body) {
+  const r = await fetch(`${SIM}/_sim${path}`, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} /_sim${path} → ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/**
+ * API requests the simulator received, preflights left out. (The simulator's log also
+ * records the page's own static files — `/`, `/app.js`, `/pkg/…` — so only `/api` counts.)
+ */
+async function apiRequests() {
+  return (await sim("GET", "/requests")).filter((r) => r.method !== "OPTIONS" && r.path.startsWith("/api"));
+}
+
+// ---------------------------------------------------------------- helpers
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let browser;
+
+/** A fresh context and page that records page errors, CSP reports, console and dialogs. */
+async function openPage(t, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  t.cleanup.push(() => context.close());
+  const page = await context.newPage();
+  t.page = page;
+  t.context = context;
+  page.on("pageerror", (e) => t.problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    t.console.push(m.text());
+    if (/Content Security Policy|Refused to/i.test(m.text())) t.problems.push(`CSP: ${m.text()}`);
+  });
+  page.on("dialog", (d) => {
+    t.dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  page.setDefaultTimeout(8_000);
+  await page.goto(`${SIM}/`);
+  await page.waitForSelector("html[data-ready]");
+  return page;
+}
+
+async function fillForm(page, id, comment) {
+  await page.getByLabel("Machine action ID").fill(id);
+  await page.getByLabel("Comment").fill(comment);
+}
+
+const cancelButton = (page) => page.getByRole("button", { name: "Cancel action" });
+const statusButton = (page) => page.getByRole("button", { name: "Check status" });
+const badge = (page) => page.locator("#result .badge");
+
+async function waitForBadge(page, text) {
+  try {
+    await page.locator("#result .badge", { hasText: text }).waitFor({ timeout: 8_000 });
+  } catch {
+    const shown = (await page.locator("#result").innerText()).slice(0, 300).replace(/\s+/g, " ");
+    throw new Error(`badge "${text}" never appeared; the result area shows: ${shown}`);
+  }
+}
+
+async function waitForErrorKind(page, kind) {
+  try {
+    await page.locator(`#result .error-box[data-kind="${kind}"]`).waitFor({ timeout: 8_000 });
+  } catch {
+    const shown = (await page.locator("#result").innerText()).slice(0, 300).replace(/\s+/g, " ");
+    throw new Error(`no "${kind}" error appeared; the result area shows: ${shown}`);
+  }
+  return page.locator("#result").innerText();
+}
+
+async function axeScan(page, label) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+  });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${label}: ${v.impact} ${v.id} — ${v.help} — ${v.nodes.join(", ")}`);
+}
+
+// ---------------------------------------------------------------- tests
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test("cancel a Pending action from the form shows Cancelled", async (t) => {
+  const page = await openPage(t);
+  assert(await page.getByRole("radio", { name: /Simulator/ }).isChecked(), "the Simulator target is not selected by default");
+  assert(await page.locator("#token").inputValue() === "sim-token", "the simulator's token is not prefilled");
+  assert(await page.locator("#token").getAttribute("type") === "password", "the token field is not type=password");
+  // Pasted with surrounding whitespace: the page must trim it.
+  await fillForm(page, `  ${PENDING_ISOLATE}\n`, "False positive, approved by IR lead");
+  await cancelButton(page).click();
+  await waitForBadge(page, "Cancelled");
+  const text = await page.locator("#result").innerText();
+  for (const expected of ["Isolate", "desktop-fin-042.contoso.local", "False positive, approved by IR lead",
+    "soc-portal@contoso.onmicrosoft.com", "UTC", "(local)"]) {
+    assert(text.includes(expected), `the result card does not show "${expected}"`);
+  }
+  const corr = (await page.locator("#correlation-id").textContent()) ?? "";
+  assert(/^[0-9a-f-]{36}$/i.test(corr.trim()), `no correlation id shown (got "${corr}")`);
+  await page.locator("#result summary", { hasText: "Raw JSON result" }).click();
+  const raw = JSON.parse(await page.locator("#result details pre").textContent());
+  assert(raw.status_code === 200 && raw.json_body?.status === "Cancelled" && raw.response_headers?.["mise-correlation-id"] === corr.trim(),
+    "the raw JSON does not hold status_code/json_body/response_headers of the answer");
+  const reqs = await apiRequests();
+  assert(reqs.length === 1, `expected 1 API request, the simulator got ${reqs.length}`);
+  const [r] = reqs;
+  assert(r.method === "POST" && r.path === `/api/machineactions/${PENDING_ISOLATE}/cancel`, `wrong request: ${r.method} ${r.path}`);
+  assert(JSON.parse(r.body).Comment === "False positive, approved by IR lead", `wrong body: ${r.body}`);
+  assert(r.headers.authorization === "Bearer sim-token", "the request did not carry the simulator token");
+  const stored = await sim("GET", `/actions/${PENDING_ISOLATE}`);
+  assert(stored.status === "Cancelled", `the simulator's action reads ${stored.status}`);
+});
+
+test("Check status shows the current status without cancelling", async (t) => {
+  const page = await openPage(t);
+  await page.getByLabel("Machine action ID").fill(PENDING_AV_SCAN);
+  await statusButton(page).click();
+  await waitForBadge(page, "Pending");
+  let text = await page.locator("#result").innerText();
+  assert(text.includes("RunAntiVirusScan") && text.includes("can still be cancelled"), "the status card misses the type or the hint");
+  await page.getByLabel("Machine action ID").fill(IN_PROGRESS_ISOLATE);
+  await statusButton(page).click();
+  await waitForBadge(page, "InProgress");
+  await page.getByLabel("Machine action ID").fill(SUCCEEDED);
+  await statusButton(page).click();
+  await waitForBadge(page, "Succeeded");
+  text = await page.locator("#result").innerText();
+  assert(text.includes("can no longer be cancelled"), "a final state is not explained");
+  const reqs = await apiRequests();
+  assert(reqs.length === 3 && reqs.every((r) => r.method === "GET"), `expected 3 GETs, got ${reqs.map((r) => r.method).join(", ")}`);
+  assert((await sim("GET", `/actions/${PENDING_AV_SCAN}`)).status === "Pending", "checking status changed the action");
+});
+
+test("invalid ID and empty comment show inline messages and send nothing", async (t) => {
+  const page = await openPage(t);
+  const id = page.getByLabel("Machine action ID");
+  // Checked as you type: a character that can never be part of a GUID is flagged at once.
+  await id.pressSequentially("0f5a1c2e-zz");
+  assert(await id.getAttribute("aria-invalid") === "true", "the ID is not flagged while typing");
+  assert(await page.locator("#id-error").isVisible(), "no inline message while typing an invalid ID");
+  // A valid GUID clears it.
+  await id.fill(PENDING_ISOLATE);
+  assert(await id.getAttribute("aria-invalid") !== "true", "a valid GUID stays flagged");
+  // Now wrong again, with an empty comment, and submit.
+  await id.fill("12345-not-a-guid");
+  await page.getByLabel("Comment").fill("   ");
+  await statusButton(page).click(); // needs only the ID: flags it, sends nothing
+  assert(await id.getAttribute("aria-invalid") === "true", "Check status with an invalid ID did not flag it");
+  await cancelButton(page).click();
+  await sleep(300);
+  for (const [field, errorId] of [["Machine action ID", "id-error"], ["Comment", "comment-error"]]) {
+    const input = page.getByLabel(field);
+    assert(await input.getAttribute("aria-invalid") === "true", `${field}: aria-invalid is not true`);
+    assert((await input.getAttribute("aria-describedby") ?? "").split(/\s+/).includes(errorId), `${field}: aria-describedby does not name #${errorId}`);
+    const msg = page.locator(`#${errorId}`);
+    assert(await msg.isVisible() && ((await msg.textContent()) ?? "").trim().length > 10, `${field}: no visible inline message`);
+  }
+  assert(/GUID/.test(await page.locator("#id-error").textContent()), "the ID message does not say a GUID is expected");
+  assert(!(await page.locator("#result .badge, #result .error-box").count()), "a result was shown for invalid input");
+  const reqs = await apiRequests();
+  assert(reqs.length === 0, `the simulator received ${reqs.length} request(s): ${reqs.map((r) => `${r.method} ${r.path}`).join(", ")}`);
+});
+
+test("404, 403 and 429 show their specific messages", async (t) => {
+  const page = await openPage(t);
+  await fillForm(page, UNKNOWN, "stuck");
+  await cancelButton(page).click();
+  let text = await waitForErrorKind(page, "not_found");
+  assert(/check the ID/i.test(text) && /cloud/i.test(text), `404 message does not say to check the ID and the cloud: ${text}`);
+
+  await sim("POST", "/faults", {
+    method: "POST", path_contains: "/cancel", status: 403,
+    json: { error: { code: "Forbidden", message: "The application does not have any of the required application permissions (Machine.Isolate) to access the resource.", target: "4d8a1b3e-corr-403" } },
+  });
+  await page.getByLabel("Machine action ID").fill(PENDING_ISOLATE);
+  await cancelButton(page).click();
+  text = await waitForErrorKind(page, "forbidden");
+  for (const p of ["Machine.Isolate", "Machine.Scan", "Machine.LiveResponse"]) {
+    assert(text.includes(p), `403 message does not name ${p}`);
+  }
+  assert(text.includes("4d8a1b3e-corr-403"), "403: the correlation id (OData target) is not shown");
+  assert(text.includes("Details:"), "403: the library's own message is not shown");
+
+  await sim("POST", "/faults", {
+    method: "POST", path_contains: "/cancel", status: 429, headers: { "Retry-After": "30" },
+    json: { error: { code: "TooManyRequests", message: "Rate limit is exceeded." } },
+  });
+  await cancelButton(page).click();
+  text = await waitForErrorKind(page, "rate_limited");
+  assert(/retry after 30 s/i.test(text), `429 message does not say to retry after 30 s: ${text.slice(0, 200)}`);
+  assert((await sim("GET", `/actions/${PENDING_ISOLATE}`)).status === "Pending", "the action changed although every cancel failed");
+});
+
+test("Stop aborts a slow request and the buttons come back", async (t) => {
+  const page = await openPage(t);
+  await sim("POST", "/faults", { method: "POST", path_contains: "/cancel", delay_ms: 10_000, status: 200, json: {} });
+  await fillForm(page, PENDING_COLLECT, "wrong device");
+  await cancelButton(page).click();
+  const stop = page.getByRole("button", { name: "Stop" });
+  await stop.waitFor({ state: "visible", timeout: 3_000 });
+  assert(await cancelButton(page).isDisabled() && await statusButton(page).isDisabled(), "the buttons are not disabled while the request runs");
+  assert(await page.locator("#progress").isVisible(), "no progress is visible while the request runs");
+  await sleep(400);
+  const t0 = Date.now();
+  await stop.click();
+  const text = await waitForErrorKind(page, "aborted");
+  const took = Date.now() - t0;
+  assert(took < 2_000, `the aborted message took ${took} ms`);
+  assert(/unknown/i.test(text) && /check status/i.test(text), "the aborted message does not say the state is unknown / to check status");
+  assert(await cancelButton(page).isEnabled() && await statusButton(page).isEnabled(), "the buttons did not come back");
+  assert(!(await stop.isVisible()), "Stop is still shown");
+  assert(!(await page.locator("#progress").isVisible()), "progress is still shown");
+});
+
+test("a hostile string from the server renders as inert text", async (t) => {
+  await sim("PUT", `/actions/${HOSTILE_ID}`, {
+    type: "Isolate", title: HOSTILE, requestor: HOSTILE, requestorComment: HOSTILE, status: "Pending",
+    machineId: HOSTILE, computerDnsName: HOSTILE, creationDateTimeUtc: HOSTILE,
+    lastUpdateDateTimeUtc: "2025-01-01T00:00:00.1234567Z", scope: "Full", commands: [],
+  });
+  const page = await openPage(t);
+  const scriptsBefore = await page.locator("script").count();
+  await page.getByLabel("Machine action ID").fill(HOSTILE_ID);
+  await statusButton(page).click();
+  await waitForBadge(page, "Pending");
+  await page.getByLabel("Comment").fill(HOSTILE);
+  await cancelButton(page).click();
+  await waitForBadge(page, "Cancelled");
+  await page.locator("#result summary").click();
+  await sleep(500);
+  assert(t.dialogs.length === 0, `a dialog opened: ${t.dialogs.join(", ")}`);
+  assert(await page.locator("#result img").count() === 0, "an <img> element was created in the result");
+  assert(await page.locator("img[src='x']").count() === 0, "an <img src=x> exists in the document");
+  assert(await page.locator("script").count() === scriptsBefore, "a <script> element was added");
+  const visible = await page.locator("#result dl").innerText();
+  assert(visible.includes(HOSTILE), "the hostile string is not visible literally in the card");
+  const dnsCell = page.locator("#result dd", { hasText: "<img src=x" }).first();
+  assert(await dnsCell.isVisible(), "the literal text is not visible");
+});
+
+test("keyboard only: Tab, type, Enter and Space on Cancel action", async (t) => {
+  const page = await openPage(t);
+  const kb = page.keyboard;
+  const active = () => page.evaluate(() => document.activeElement?.id ?? "");
+  async function tabTo(id, limit = 25) {
+    for (let i = 0; i < limit; i += 1) {
+      if (await active() === id) return;
+      await kb.press("Tab");
+    }
+    throw new Error(`Tab never reached #${id} (stuck at #${await active()})`);
+  }
+  for (const [id, key, action] of [[PENDING_ISOLATE, "Enter", "first"], [PENDING_AV_SCAN, "Space", "second"]]) {
+    await tabTo("action-id");
+    await kb.press("ControlOrMeta+a");
+    await kb.type(id);
+    await kb.press("Tab");
+    assert(await active() === "comment", `Tab from the ID went to #${await active()}, not the comment`);
+    await kb.press("ControlOrMeta+a");
+    await kb.type(`keyboard ${action}`);
+    await kb.press("Tab");
+    assert(await active() === "cancel-btn", `Tab from the comment went to #${await active()}, not "Cancel action"`);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert(outline !== "none", "the focused button has no visible focus outline");
+    await kb.press(key);
+    await page.locator("#result .badge", { hasText: "Cancelled" }).waitFor({ timeout: 8_000 }).catch(() => {
+      throw new Error(`${key} on "Cancel action" did not lead to Cancelled`);
+    });
+    assert((await sim("GET", `/actions/${id}`)).status === "Cancelled", `${key}: the simulator's action is not Cancelled`);
+    const focused = await active();
+    assert(focused === "cancel-btn", `focus did not return to "Cancel action" after the request (it is on #${focused})`);
+  }
+  const posts = (await apiRequests()).filter((r) => r.method === "POST");
+  assert(posts.length === 2, `expected 2 cancels, the simulator got ${posts.length}`);
+});
+
+test("the token never reaches storage, cookies, the URL or the console", async (t) => {
+  const page = await openPage(t);
+  const SECRET = "eyJ0eXAiOi.secret-token-for-page-test.9f3c";
+  await fillForm(page, PENDING_ISOLATE, "token check");
+  await cancelButton(page).click();
+  await waitForBadge(page, "Cancelled");
+  // Also a token the user typed (refused by the simulator: 401).
+  await page.getByLabel(/token/i).fill(SECRET);
+  await page.getByLabel("Machine action ID").fill(PENDING_AV_SCAN);
+  await cancelButton(page).click();
+  const text = await waitForErrorKind(page, "unauthorized");
+  assert(/expired/i.test(text) && /audience/i.test(text), "the 401 message does not mention expiry and audience");
+  const sent = (await apiRequests()).map((r) => r.headers.authorization);
+  assert(sent.includes("Bearer sim-token") && sent.includes(`Bearer ${SECRET}`), "the tokens were not both sent (test is not meaningful)");
+  const seen = await page.evaluate(() => ({
+    local: JSON.stringify(Object.entries(localStorage)),
+    session: JSON.stringify(Object.entries(sessionStorage)),
+    cookie: document.cookie,
+    url: location.href,
+    text: document.body.innerText,
+    history: history.length,
+  }));
+  const cookies = JSON.stringify(await t.context.cookies());
+  for (const token of ["sim-token", SECRET]) {
+    for (const [where, value] of [["localStorage", seen.local], ["sessionStorage", seen.session], ["document.cookie", seen.cookie],
+      ["cookies", cookies], ["URL", seen.url], ["URL", page.url()], ["console", t.console.join("\n")]]) {
+      assert(!value.includes(token), `the token "${token.slice(0, 12)}…" appears in ${where}`);
+    }
+  }
+  assert(!seen.text.includes(SECRET), "the typed token appears in the page text");
+});
+
+test("axe-core: no serious or critical violations, light and dark, before and after a result", async (t) => {
+  const problems = [];
+  for (const colorScheme of ["light", "dark"]) {
+    await sim("POST", "/reset");
+    const page = await openPage(t, { bypassCSP: true, colorScheme });
+    problems.push(...await axeScan(page, `${colorScheme}, initial`));
+    await fillForm(page, PENDING_ISOLATE, "axe");
+    await cancelButton(page).click();
+    await waitForBadge(page, "Cancelled");
+    await page.locator("#result summary").click();
+    problems.push(...await axeScan(page, `${colorScheme}, after a cancel`));
+    await page.getByLabel("Machine action ID").fill(UNKNOWN);
+    await cancelButton(page).click();
+    await waitForErrorKind(page, "not_found");
+    await page.getByLabel("Machine action ID").fill("nope");
+    await page.getByLabel("Machine action ID").blur();
+    problems.push(...await axeScan(page, `${colorScheme}, after an error`));
+  }
+  assert(problems.length === 0, problems.join("\n"));
+});
+
+test("screenshots at 1280 px and 360 px after a cancel", async (t) => {
+  await mkdir(artifacts, { recursive: true });
+  await mkdir(join(root, "docs"), { recursive: true });
+  const shots = [
+    ["page-desktop.png", { width: 1280, height: 860 }, "light"],
+    ["page-360.png", { width: 360, height: 760 }, "light"],
+    ["page-desktop-dark.png", { width: 1280, height: 860 }, "dark"],
+    ["page-360-dark.png", { width: 360, height: 760 }, "dark"],
+  ];
+  for (const [file, viewport, colorScheme] of shots) {
+    await sim("POST", "/reset");
+    const page = await openPage(t, { viewport, colorScheme });
+    await fillForm(page, PENDING_ISOLATE, "False positive: the alert was a sanctioned pen test (ticket SOC-4821).");
+    await cancelButton(page).click();
+    await waitForBadge(page, "Cancelled");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, `${file}: the page is ${overflow} px wider than the ${viewport.width} px viewport`);
+    await page.evaluate(() => document.activeElement?.blur());
+    const path = join(artifacts, file);
+    await writeFile(path, repackPng(await page.screenshot({ fullPage: true })));
+    assert((await stat(path)).size > 10_000, `${file} is suspiciously small`);
+  }
+  const docs = join(root, "docs/page.png");
+  await copyFile(join(artifacts, "page-desktop.png"), docs);
+  const size = (await stat(docs)).size;
+  assert(size < 200 * 1024, `docs/page.png is ${Math.round(size / 1024)} KB (over 200 KB)`);
+});
+
+/**
+ * Re-encodes an 8-bit RGB/RGBA PNG losslessly (same pixels) with filter "none" on every row
+ * and deflate level 9: for flat UI screenshots that is ~15% smaller than Chromium's own
+ * encoding, which keeps docs/page.png under 200 KB. Other PNG kinds are returned as they are.
+ */
+function repackPng(png) {
+  const chunks = [];
+  for (let off = 8; off < png.length;) {
+    const len = png.readUInt32BE(off);
+    chunks.push({ type: png.toString("latin1", off + 4, off + 8), data: png.subarray(off + 8, off + 8 + len) });
+    off += 12 + len;
+  }
+  const ihdr = chunks.find((c) => c.type === "IHDR")?.data;
+  const bpp = { 2: 3, 6: 4 }[ihdr?.[9]];
+  if (!ihdr || ihdr[8] !== 8 || ihdr[12] !== 0 || !bpp) return png;
+  const width = ihdr.readUInt32BE(0), height = ihdr.readUInt32BE(4), rowLen = width * bpp;
+  const raw = zlib.inflateSync(Buffer.concat(chunks.filter((c) => c.type === "IDAT").map((c) => c.data)));
+  const out = Buffer.alloc(raw.length);
+  let prev = Buffer.alloc(rowLen);
+  for (let y = 0; y < height; y += 1) {
+    const filter = raw[y * (rowLen + 1)];
+    const src = raw.subarray(y * (rowLen + 1) + 1, (y + 1) * (rowLen + 1));
+    const cur = out.subarray(y * (rowLen + 1) + 1, (y + 1) * (rowLen + 1));
+    for (let i = 0; i < rowLen; i += 1) {
+      const a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+      let p = 0;
+      if (filter === 1) p = a;
+      else if (filter === 2) p = b;
+      else if (filter === 3) p = (a + b) >> 1;
+      else if (filter === 4) {
+        const q = a + b - c, pa = Math.abs(q - a), pb = Math.abs(q - b), pc = Math.abs(q - c);
+        p = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      cur[i] = (src[i] + p) & 255;
+    }
+    out[y * (rowLen + 1)] = 0;
+    prev = cur;
+  }
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, "latin1");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const kept = chunks.filter((c) => !["IHDR", "IDAT", "IEND"].includes(c.type)).map((c) => chunk(c.type, c.data));
+  return Buffer.concat([png.subarray(0, 8), chunk("IHDR", ihdr), ...kept,
+    chunk("IDAT", zlib.deflateSync(out, { level: 9, memLevel: 9 })), chunk("IEND", Buffer.alloc(0))]);
+}
+
+// ---------------------------------------------------------------- runner
+
+const started = Date.now();
+let passed = 0;
+let failed = 0;
+let simProcess;
+try {
+  const s = await startSim();
+  simProcess = s.child;
+  SIM = s.url;
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+  for (const { name, fn } of tests) {
+    if (args.only && !name.includes(args.only)) continue;
+    const t = { cleanup: [], problems: [], console: [], dialogs: [] };
+    let error = null;
+    try {
+      await sim("POST", "/reset");
+      let timer;
+      await Promise.race([
+        fn(t),
+        new Promise((_, fail) => { timer = setTimeout(() => fail(new Error("timed out after 60 s")), 60_000); }),
+      ]).finally(() => clearTimeout(timer));
+      if (t.problems.length) throw new Error(t.problems.join("\n"));
+    } catch (e) {
+      error = e;
+    }
+    for (const c of t.cleanup.reverse()) await c().catch(() => {});
+    if (error) {
+      failed += 1;
+      console.log(`not ok - page: ${name}`);
+      for (const line of String(error.message ?? error).split("\n").slice(0, 12)) console.log(`    ${line}`);
+    } else {
+      passed += 1;
+      console.log(`ok - page: ${name}`);
+    }
+  }
+} catch (e) {
+  failed += 1;
+  console.log("not ok - page: the tests could not run");
+  console.log(`    ${String(e.message ?? e).split("\n")[0]}`);
+} finally {
+  await browser?.close().catch(() => {});
+  if (simProcess) {
+    simProcess.stdin.end();
+    simProcess.kill();
+  }
+}
+console.log(`# ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
