@@ -1,4 +1,4 @@
-//! CORS for `/api` and `/_sim`, so a test page served from another origin can call both
+//! CORS for every path (`/api`, `/_sim` and misses), so a test page served from another origin can call both
 //! and — crucially — read the correlation headers. Real MDE hosts do not document CORS;
 //! the simulator plays the part of a permissive edge proxy in front of them.
 
@@ -12,8 +12,6 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::app::{area, Area};
-
 const EXPOSE: &str = "mise-correlation-id, request-id, client-request-id, Retry-After, OData-Version, Content-Length";
 
 /// The request's Origin echoed back, or `*` when there is none.
@@ -24,12 +22,10 @@ fn allow_origin(req_headers: &HeaderMap) -> HeaderValue {
         .unwrap_or_else(|| HeaderValue::from_static("*"))
 }
 
-/// Answers preflights and decorates every `/api` and `/_sim` response (errors and
-/// injected faults included); other paths pass through untouched.
+/// Answers preflights and decorates every response (errors, injected faults and
+/// misses included), so a cross-origin page sees a wrong path prefix as the 404 it
+/// is rather than as a CORS failure.
 pub async fn layer(req: Request, next: Next) -> Response {
-    if area(req.uri().path()) == Area::Other {
-        return next.run(req).await;
-    }
     let origin = allow_origin(req.headers());
     let mut resp = if req.method() == Method::OPTIONS {
         let mut r = Response::new(axum::body::Body::empty());

@@ -1,0 +1,117 @@
+//! The Rust API on wasm32 (`wasm::MachineActionsClient`), run in Node by
+//! wasm-bindgen-test-runner against the simulator whose URL `cargo xtask test`
+//! passes at compile time in `MDE_SIM_URL`.
+#![cfg(target_arch = "wasm32")]
+
+use mde_machine_actions::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
+use mde_machine_actions::wasm::{MachineActionsClient, TokenSource};
+use mde_machine_actions::{ActionStatus, ErrorKind};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// A Pending isolation in the simulator's seed.
+const PENDING: &str = "0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01";
+/// A Succeeded action in the seed.
+const SUCCEEDED: &str = "7bde0df6-9c8a-4fc1-a47b-d0f26d9e8b08";
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(url: &str, init: &JsValue) -> js_sys::Promise;
+}
+
+fn sim() -> &'static str {
+    match option_env!("MDE_SIM_URL") {
+        Some(url) => url,
+        None => panic!("build with MDE_SIM_URL set to the simulator's URL (cargo xtask test does)"),
+    }
+}
+
+/// Restores the simulator's seed, so each test starts from the same state.
+async fn reset() {
+    let init = js_sys::JSON::parse(r#"{"method":"POST"}"#).unwrap();
+    JsFuture::from(global_fetch(&format!("{}/_sim/reset", sim()), &init))
+        .await
+        .unwrap();
+}
+
+fn client(token: &str) -> MachineActionsClient {
+    MachineActionsClient::new(
+        TokenSource::Static(AccessToken::parse(token).unwrap()),
+        BaseUrl::parse(sim()).unwrap(),
+        Timeout::default(),
+    )
+}
+
+fn id(text: &str) -> MachineActionId {
+    MachineActionId::parse(text).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn get_then_cancel_a_pending_action() {
+    reset().await;
+    let client = client("sim-token");
+    let before = client.get(&id(PENDING), None, None).await.unwrap();
+    assert_eq!(before.json_body.status, ActionStatus::Pending);
+    let comment = Comment::parse("cancelled from Rust").unwrap();
+    let after = client
+        .cancel(&id(PENDING), &comment, None, None)
+        .await
+        .unwrap();
+    assert_eq!(after.status_code, 200);
+    assert_eq!(after.json_body.status, ActionStatus::Cancelled);
+    assert_eq!(
+        after.json_body.cancellation_comment.as_deref(),
+        Some("cancelled from Rust")
+    );
+    assert!(after.header("mise-correlation-id").is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_finished_action_cannot_be_cancelled() {
+    reset().await;
+    let comment = Comment::parse("too late").unwrap();
+    let error = client("sim-token")
+        .cancel(&id(SUCCEEDED), &comment, None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::BadRequest);
+    assert_eq!(error.status_code(), Some(400));
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_token_is_unauthorized_and_not_quoted() {
+    reset().await;
+    let error = client("wrong-token-42")
+        .get(&id(PENDING), None, None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Unauthorized);
+    assert!(!error.message().contains("wrong-token-42"));
+    assert!(!format!("{error:?}").contains("wrong-token-42"));
+}
+
+#[wasm_bindgen_test]
+async fn an_aborted_signal_sends_nothing() {
+    reset().await;
+    let controller = web_sys::AbortController::new().unwrap();
+    controller.abort();
+    let error = client("sim-token")
+        .get(&id(PENDING), None, Some(&controller.signal()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Aborted);
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_connection_is_network_with_the_js_cause() {
+    let client = MachineActionsClient::new(
+        TokenSource::Static(AccessToken::parse("sim-token").unwrap()),
+        BaseUrl::parse("http://127.0.0.1:9").unwrap(),
+        Timeout::from_millis(5000.0).unwrap(),
+    );
+    let error = client.get(&id(PENDING), None, None).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Network);
+    assert!(error.js_cause().is_some());
+}
