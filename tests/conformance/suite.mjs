@@ -21,7 +21,9 @@ export async function runSuite({ pkg, sim, refused, only }) {
       await test(t);
       results.push({ name, ok: true });
     } catch (e) {
-      results.push({ name, ok: false, detail: String(e && e.stack ? e.stack : e) });
+      // SpiderMonkey's stack leaves the message out; keep both.
+      const stack = String(e?.stack ?? "");
+      results.push({ name, ok: false, detail: stack.includes(String(e?.message)) ? stack : `${e}\n${stack}` });
     }
   }
   // Every error seen across the suite, checked once more for the token.

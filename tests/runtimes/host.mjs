@@ -1,6 +1,7 @@
 // Runs the conformance suite in the runtime executing this file: Node
-// (`node host.mjs`) or Deno (`deno run --allow-net=127.0.0.1 --allow-read host.mjs`).
-// Both load the package the way a server would: initSync with the module bytes.
+// (`node host.mjs`), Deno (`deno run --allow-net=127.0.0.1 --allow-read host.mjs`)
+// or Bun (`bun --no-install run host.mjs`). All load the package the way a
+// server would: initSync with the module bytes.
 
 import { readFile } from "node:fs/promises";
 import process from "node:process";
@@ -9,7 +10,7 @@ import { runSuite } from "../conformance/suite.mjs";
 import { parseArgs, report } from "./report.mjs";
 
 const args = parseArgs(process.argv.slice(2));
-const runtime = typeof Deno === "undefined" ? "Node" : "Deno";
+const runtime = typeof Bun !== "undefined" ? `Bun ${Bun.version}` : typeof Deno !== "undefined" ? "Deno" : "Node";
 pkg.initSync({ module: await readFile(new URL("../../pkg/mde_machine_actions_bg.wasm", import.meta.url)) });
 const results = await runSuite({ pkg, sim: args.sim, refused: args.refused, only: args.only });
 process.exit(report(runtime, results));

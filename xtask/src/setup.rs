@@ -13,7 +13,8 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Everything any task uses.
 pub fn ensure_all() -> Result<(), String> {
     ensure_build_tools()?;
-    ensure_chromium()
+    ensure_chromium()?;
+    ensure_firefox()
 }
 
 /// The wasm target, the wasm-bindgen CLI matching Cargo.lock, and npm's tools
@@ -87,3 +88,24 @@ pub fn ensure_chromium() -> Result<(), String> {
 
 /// Where Debian installs Chromium.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Debian's Firefox ESR, for the conformance suite in SpiderMonkey.
+pub fn ensure_firefox() -> Result<(), String> {
+    if Path::new(FIREFOX).exists() {
+        return Ok(());
+    }
+    eprintln!("setup: installing Debian's firefox-esr with apt-get");
+    run(command("apt-get").arg("update").arg("-q"))?;
+    run(command("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            "firefox-esr",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// Where Debian installs Firefox ESR (tests/runtimes/firefox.mjs uses the same path).
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";

@@ -24,11 +24,19 @@ fn runtimes() -> Vec<(&'static str, Command)> {
     workerd.arg("tests/runtimes/workerd.mjs");
     let mut chromium = node();
     chromium.arg("tests/runtimes/chromium.mjs");
+    // Bun (JavaScriptCore) runs host.mjs itself; `--no-install` so it never fetches packages.
+    let mut bun = command(&npm_bin("bun").to_string_lossy());
+    bun.args(["--no-install", "run", "tests/runtimes/host.mjs"]);
+    // Debian's firefox-esr (SpiderMonkey), headless, driven without WebDriver.
+    let mut firefox = node();
+    firefox.arg("tests/runtimes/firefox.mjs");
     vec![
         ("Node", node_host),
         ("Deno", deno),
         ("workerd", workerd),
         ("Chromium", chromium),
+        ("Bun", bun),
+        ("Firefox", firefox),
     ]
 }
 
@@ -102,6 +110,24 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let sim_bin = sim::build(false)?;
         let server = Sim::start(&sim_bin, &[])?;
         let refused = refused_url()?;
+        step("the Rust API on wasm32 (wasm-bindgen-test in Node)");
+        counted(
+            &mut tally,
+            "wasm-bindgen-test",
+            process::cargo()
+                .args(["test", "--package", "mde-machine-actions"])
+                .args([
+                    "--target",
+                    "wasm32-unknown-unknown",
+                    "--test",
+                    "wasm_client",
+                ])
+                .env(
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    "wasm-bindgen-test-runner",
+                )
+                .env("MDE_SIM_URL", server.url()),
+        );
         for (name, mut runner) in runtimes() {
             if let Some(filter) = args.get(1) {
                 runner.args(["--only", filter]);
