@@ -36,6 +36,9 @@ pub enum ErrorKind {
     /// An answer that is not what the API promises (a 2xx that is not a
     /// MachineAction, a redirect, a status outside the HTTP classes).
     InvalidResponse,
+    /// The action already finished (Succeeded, Failed, TimeOut), so it can no
+    /// longer be cancelled; see [`Error::action_status`].
+    NotCancellable,
 }
 
 impl ErrorKind {
@@ -53,6 +56,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Aborted => "aborted",
             ErrorKind::InvalidResponse => "invalid_response",
+            ErrorKind::NotCancellable => "not_cancellable",
         }
     }
 }
@@ -79,6 +83,8 @@ struct Inner {
     error_code: Option<String>,
     correlation_id: Option<String>,
     retry_after_seconds: Option<u64>,
+    attempts: u32,
+    action_status: Option<String>,
     /// The JS error behind this one (a fetch rejection, a token function's
     /// throw), kept whole like workers-rs keeps `cause`.
     #[cfg(target_arch = "wasm32")]
@@ -96,6 +102,8 @@ impl Error {
                 error_code: None,
                 correlation_id: None,
                 retry_after_seconds: None,
+                attempts: 1,
+                action_status: None,
                 #[cfg(target_arch = "wasm32")]
                 cause: None,
             }),
@@ -124,6 +132,25 @@ impl Error {
 
     pub(crate) fn with_retry_after(mut self, seconds: Option<u64>) -> Self {
         self.inner.retry_after_seconds = seconds;
+        self
+    }
+
+    pub(crate) fn with_action_status(mut self, status: &str) -> Self {
+        self.inner.action_status = Some(status.to_owned());
+        self
+    }
+
+    /// Records that `attempts` requests were made; the message says so when
+    /// there was more than one.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        if attempts > 1 && self.inner.attempts != attempts {
+            let mut message = self.inner.message.into_owned();
+            message.push_str(" Gave up after ");
+            crate::response::push_u64(&mut message, attempts.into());
+            message.push_str(" attempts.");
+            self.inner.message = Cow::Owned(message);
+        }
+        self.inner.attempts = attempts;
         self
     }
 
@@ -168,6 +195,16 @@ impl Error {
     /// Seconds the server asked to wait (`Retry-After`), if it said.
     pub fn retry_after_seconds(&self) -> Option<u64> {
         self.inner.retry_after_seconds
+    }
+
+    /// How many requests were made for the call (1 without retries).
+    pub fn attempts(&self) -> u32 {
+        self.inner.attempts
+    }
+
+    /// The action's status, for [`ErrorKind::NotCancellable`].
+    pub fn action_status(&self) -> Option<&str> {
+        self.inner.action_status.as_deref()
     }
 
     /// True when the arguments were refused before anything was sent.
@@ -229,6 +266,8 @@ impl fmt::Debug for Error {
             .field("error_code", &inner.error_code)
             .field("correlation_id", &inner.correlation_id)
             .field("retry_after_seconds", &inner.retry_after_seconds)
+            .field("attempts", &inner.attempts)
+            .field("action_status", &inner.action_status)
             .finish()
     }
 }

@@ -7,6 +7,9 @@
 //! - [`request`]: the exact HTTP requests the API expects, as plain values;
 //! - [`response`]: reading answers into a typed [`ActionResponse`] or an [`Error`];
 //! - [`model`]: the `MachineAction` entity, lossless across payload variants;
+//! - [`entra`]: client-credentials token requests to Entra ID, as plain values;
+//! - [`retry`], [`quota`], [`outcome`]: when to try again, staying inside
+//!   the API's quota, and what a cancel really did;
 //! - [`json`]: a small strict JSON reader and writer that keeps numbers as sent;
 //! - `wasm` (on `wasm32` only): `fetch`, JS conversion, and the exports
 //!   `cancelMachineAction` and `MachineActionsClient`.
@@ -38,13 +41,17 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod entra;
 pub mod error;
 pub mod http;
 pub mod input;
 pub mod json;
 pub mod model;
+pub mod outcome;
+pub mod quota;
 pub mod request;
 pub mod response;
+pub mod retry;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

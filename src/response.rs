@@ -5,6 +5,7 @@ use crate::error::{Error, ErrorKind};
 use crate::http::{canonical_reason, HttpResponse};
 use crate::json::{Json, JsonError, ObjectWriter};
 use crate::model::{BodyProblem, MachineAction};
+use crate::outcome::CancelOutcome;
 
 /// The largest body read, in bytes. A MachineAction is about 1–3 KB; a body
 /// past 1 MiB is not one, and reading it would only cost memory.
@@ -32,6 +33,10 @@ pub struct ActionResponse {
     pub response_headers: Vec<(String, String)>,
     /// The machine action, as Defender now reports it.
     pub json_body: MachineAction,
+    /// For a cancel: what it really did (see [`crate::outcome`]).
+    pub outcome: Option<CancelOutcome>,
+    /// For a cancel: a sentence for the analyst when the outcome needs one.
+    pub notice: Option<String>,
 }
 
 impl ActionResponse {
@@ -57,6 +62,10 @@ impl ActionResponse {
         }
         headers.end();
         self.json_body.write_json(o.member("json_body"));
+        if let Some(outcome) = self.outcome {
+            o.string("outcome", Some(outcome.as_str()));
+            o.string("notice", self.notice.as_deref());
+        }
         o.end();
     }
 
@@ -102,6 +111,8 @@ pub fn interpret(
         reason,
         response_headers: response.headers,
         json_body,
+        outcome: None,
+        notice: None,
     })
 }
 

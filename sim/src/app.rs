@@ -14,7 +14,7 @@ use axum::Router;
 use serde_json::{Map, Value};
 
 use crate::state::{lock, AppState, LoggedRequest};
-use crate::{api, control, cors, static_files};
+use crate::{api, control, cors, entra, static_files};
 
 /// Largest `/api` request body buffered for the request log.
 const MAX_API_BODY: usize = 64 * 1024 * 1024;
@@ -23,6 +23,8 @@ const MAX_API_BODY: usize = 64 * 1024 * 1024;
 pub enum Area {
     Api,
     Control,
+    /// The Entra token endpoint, `/{tenant}/oauth2/v2.0/token`.
+    Entra,
     Other,
 }
 
@@ -32,6 +34,8 @@ pub fn area(path: &str) -> Area {
         Area::Api
     } else if path == "/_sim" || path.starts_with("/_sim/") {
         Area::Control
+    } else if entra::is_token_path(path) {
+        Area::Entra
     } else {
         Area::Other
     }
@@ -50,6 +54,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
     match area(req.uri().path()) {
         Area::Api => api::handle(&state, req).await,
         Area::Control => control::handle(&state, req).await,
+        Area::Entra => entra::handle(&state, req).await,
         Area::Other => static_files::serve(&state, req).await,
     }
 }
@@ -94,11 +99,12 @@ impl Drop for AccessLine {
     }
 }
 
-/// Records every request outside `/_sim` (preflights, faulted ones and misses such as a
-/// wrong path prefix included) with its full body, so tests can prove what the client
-/// sent — or that it sent nothing.
+/// Records every request outside `/_sim` and the Entra token endpoint (preflights,
+/// faulted ones and misses such as a wrong path prefix included) with its full body, so
+/// tests can prove what the client sent — or that it sent nothing. Token requests are
+/// left out: their bodies hold the client secret (`GET /_sim/entra` counts them).
 async fn request_log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if area(req.uri().path()) == Area::Control {
+    if matches!(area(req.uri().path()), Area::Control | Area::Entra) {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();

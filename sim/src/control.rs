@@ -100,6 +100,23 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
             }
             _ => not_allowed(m),
         },
+        ["entra"] => match *m {
+            Method::GET => {
+                let e = lock(&state.entra);
+                reply(
+                    StatusCode::OK,
+                    &json!({"token_requests": e.token_requests, "issued": e.issued}),
+                )
+            }
+            _ => not_allowed(m),
+        },
+        ["entra", "expire"] => match *m {
+            Method::POST => {
+                lock(&state.entra).expire_all();
+                ok()
+            }
+            _ => not_allowed(m),
+        },
         ["requests"] => match *m {
             Method::GET => {
                 let log = lock(&state.requests).clone();

@@ -9,6 +9,7 @@ mod api;
 mod app;
 mod control;
 mod cors;
+mod entra;
 mod faults;
 mod seed;
 mod server;
@@ -24,7 +25,8 @@ use std::time::Duration;
 use state::{AppState, SeedKind, StaticMount};
 
 const USAGE: &str = "usage: mde-sim [--port N] [--token T]... [--seed default|none] \
-[--static PREFIX=DIR]... [--exit-on-stdin-eof] [--max-lifetime-secs N] [--quiet] [--banner]";
+[--static PREFIX=DIR]... [--exit-on-stdin-eof] [--max-lifetime-secs N] [--quiet] [--banner] [--entra-tenant T] \
+[--entra-client-id C] [--entra-client-secret S] [--token-lifetime-secs N]";
 
 #[derive(Debug)]
 struct Options {
@@ -36,6 +38,7 @@ struct Options {
     max_lifetime_secs: Option<u64>,
     quiet: bool,
     banner: bool,
+    entra: entra::EntraConfig,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -48,6 +51,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
         max_lifetime_secs: None,
         quiet: false,
         banner: false,
+        entra: entra::EntraConfig::default(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -90,6 +94,23 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
                         .map_err(|_| "--max-lifetime-secs must be a number".to_owned())?,
                 )
             }
+            "--entra-tenant" => {
+                o.entra.tenant = non_blank("--entra-tenant", value("--entra-tenant")?)?
+            }
+            "--entra-client-id" => {
+                o.entra.client_id = non_blank("--entra-client-id", value("--entra-client-id")?)?
+            }
+            "--entra-client-secret" => {
+                o.entra.client_secret =
+                    non_blank("--entra-client-secret", value("--entra-client-secret")?)?
+            }
+            "--token-lifetime-secs" => {
+                o.entra.token_lifetime_secs = value("--token-lifetime-secs")?
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= 31 * 24 * 3600)
+                    .ok_or_else(|| "--token-lifetime-secs must be 0..=2678400".to_owned())?
+            }
             "--exit-on-stdin-eof" if inline.is_none() => o.exit_on_stdin_eof = true,
             "--quiet" if inline.is_none() => o.quiet = true,
             "--banner" if inline.is_none() => o.banner = true,
@@ -100,6 +121,14 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
         o.tokens.push(state::DEFAULT_TOKEN.into());
     }
     Ok(o)
+}
+
+/// A flag value that must be non-empty and without whitespace (it is never echoed).
+fn non_blank(flag: &str, v: String) -> Result<String, String> {
+    if v.is_empty() || v.contains(char::is_whitespace) {
+        return Err(format!("{flag} must be non-empty and without spaces"));
+    }
+    Ok(v)
 }
 
 /// `PREFIX=DIR`, e.g. `/=www` or `/pkg=pkg`. The prefix is stored without a trailing
@@ -191,12 +220,9 @@ async fn run(opts: Options) {
         std::process::exit(0);
     });
 
-    let state = Arc::new(AppState::new(
-        opts.tokens,
-        opts.seed,
-        opts.quiet,
-        opts.statics,
-    ));
+    let mut state = AppState::new(opts.tokens, opts.seed, opts.quiet, opts.statics);
+    state.entra_config = opts.entra;
+    let state = Arc::new(state);
     server::serve(listener, app::router(state)).await;
 }
 
@@ -296,8 +322,33 @@ mod tests {
         assert!(parse(&["--banner"]).unwrap().banner);
         assert_eq!(o.statics[0].prefix, "/x");
         assert_eq!(parse(&["--static", "/=."]).unwrap().statics[0].prefix, "");
+        assert_eq!(o.entra.tenant, entra::DEFAULT_TENANT);
+        assert_eq!(o.entra.token_lifetime_secs, 3599);
+        let o = parse(&[
+            "--entra-tenant",
+            "t",
+            "--entra-client-id=c",
+            "--entra-client-secret",
+            "s",
+            "--token-lifetime-secs",
+            "310",
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                o.entra.tenant.as_str(),
+                o.entra.client_id.as_str(),
+                o.entra.client_secret.as_str(),
+                o.entra.token_lifetime_secs
+            ),
+            ("t", "c", "s", 310)
+        );
         for bad in [
-            &["--port", "x"][..],
+            &["--token-lifetime-secs", "-1"][..],
+            &["--token-lifetime-secs", "99999999"],
+            &["--entra-client-secret", ""],
+            &["--entra-tenant"],
+            &["--port", "x"],
             &["--seed", "all"],
             &["--bogus"],
             &["--port"],

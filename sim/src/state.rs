@@ -9,6 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::entra::{EntraConfig, EntraState};
 use crate::faults::FaultQueue;
 use crate::seed;
 
@@ -132,6 +133,10 @@ pub struct AppState {
     pub store: Mutex<Store>,
     pub faults: Mutex<FaultQueue>,
     pub requests: Mutex<Vec<LoggedRequest>>,
+    /// Tokens issued by the Entra token endpoint, and its counters.
+    pub entra: Mutex<EntraState>,
+    /// The app registration the token endpoint accepts (`--entra-*` flags).
+    pub entra_config: EntraConfig,
     pub tokens: Vec<String>,
     pub seed: SeedKind,
     pub quiet: bool,
@@ -157,6 +162,8 @@ impl AppState {
             store: Mutex::new(Store::new(seed)),
             faults: Mutex::new(FaultQueue::default()),
             requests: Mutex::new(Vec::new()),
+            entra: Mutex::new(EntraState::default()),
+            entra_config: EntraConfig::default(),
             tokens,
             seed,
             quiet,
@@ -164,17 +171,22 @@ impl AppState {
         }
     }
 
-    /// `POST /_sim/reset`: seed back, faults and request log cleared.
+    /// `POST /_sim/reset`: seed back, faults, request log and Entra tokens/counters cleared.
     pub fn reset(&self) {
         lock(&self.store).reset(self.seed);
         lock(&self.faults).clear();
         lock(&self.requests).clear();
+        lock(&self.entra).reset();
     }
 
-    /// The principal a token stands for, or `None` if the token is not accepted.
+    /// The principal a token stands for, or `None` if the token is not accepted: a static
+    /// `--token`, or an unexpired token issued by the Entra endpoint.
     pub fn principal(&self, token: &str) -> Option<&'static str> {
         if !self.tokens.iter().any(|t| t == token) {
-            return None;
+            return match lock(&self.entra).check(token) {
+                Some(true) => Some(OTHER_PRINCIPAL),
+                _ => None,
+            };
         }
         Some(if token == DEFAULT_TOKEN {
             DEFAULT_PRINCIPAL

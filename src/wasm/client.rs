@@ -1,19 +1,24 @@
-//! The client: configuration shared by calls, and the calls themselves.
+//! The client: configuration and quota shared by calls, and the calls
+//! themselves — retries, token refresh, and the verified cancel.
 
 use super::deadline::Deadline;
 use super::fetch::send;
 use super::token::TokenSource;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::http::HttpRequest;
 use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
+use crate::outcome::{is_ambiguous, judge_answer, judge_read_back};
+use crate::quota::{Budget, Limit, DEFENDER_LIMITS};
 use crate::request::{cancel_request, get_request};
 use crate::response::{interpret, ActionResponse, Operation};
+use crate::retry::RetryPolicy;
+use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
 /// A Defender machine-actions client for wasm callers.
 ///
-/// Cheap to clone: clones share one configuration.
+/// Cheap to clone: clones share one configuration and one quota budget.
 #[derive(Debug, Clone)]
 pub struct MachineActionsClient {
     config: Rc<Config>,
@@ -24,26 +29,52 @@ struct Config {
     token: TokenSource,
     base_url: BaseUrl,
     timeout: Timeout,
+    retry: RetryPolicy,
+    /// One budget per endpoint: cancel, get.
+    budgets: RefCell<[Budget; 2]>,
 }
 
+/// The longest a cancel keeps back from its deadline to read the action
+/// when its own answer is lost.
+const READ_BACK_RESERVE_MS: u64 = 5_000;
+
 impl MachineActionsClient {
-    /// A client for Microsoft's commercial cloud with the default timeout.
+    /// A client with Defender's quota (100 calls a minute, 1,500 an hour,
+    /// per endpoint) and 3 attempts per call.
     pub fn new(token: TokenSource, base_url: BaseUrl, timeout: Timeout) -> Self {
+        MachineActionsClient::with_policy(
+            token,
+            base_url,
+            timeout,
+            RetryPolicy::default(),
+            &DEFENDER_LIMITS,
+        )
+    }
+
+    /// A client with its own retry policy and quota limits (none: no quota).
+    pub fn with_policy(
+        token: TokenSource,
+        base_url: BaseUrl,
+        timeout: Timeout,
+        retry: RetryPolicy,
+        limits: &[Limit],
+    ) -> Self {
         MachineActionsClient {
             config: Rc::new(Config {
                 token,
                 base_url,
                 timeout,
+                retry,
+                budgets: RefCell::new([Budget::new(limits), Budget::new(limits)]),
             }),
         }
     }
 
-    /// The per-call deadline this client applies unless a call overrides it.
-    pub fn timeout(&self) -> Timeout {
-        self.config.timeout
-    }
-
-    /// Cancels a pending machine action (`POST …/cancel`).
+    /// Cancels a pending machine action (`POST …/cancel`) and says what
+    /// really happened: `outcome` is `Cancelled` or `AlreadyCancelled`; an
+    /// action that already finished is an [`ErrorKind::NotCancellable`] error.
+    /// When the cancel's answer is ambiguous (a 400, a timeout, a dropped
+    /// connection), the action is read back to decide.
     pub async fn cancel(
         &self,
         id: &MachineActionId,
@@ -51,11 +82,40 @@ impl MachineActionsClient {
         timeout: Option<Timeout>,
         signal: Option<&AbortSignal>,
     ) -> Result<ActionResponse, Error> {
+        let whole = timeout.unwrap_or(self.config.timeout);
+        let total = whole.as_millis();
+        let reserve = u64::from(total / 4).min(READ_BACK_RESERVE_MS) as u32;
+        let cancel_time = Timeout::from_millis(f64::from(total - reserve))?;
         let base = &self.config.base_url;
-        self.execute(Operation::Cancel, timeout, signal, |token| {
-            cancel_request(base, id, comment, token)
-        })
-        .await
+        let answer = {
+            let deadline = Deadline::start_part(cancel_time, whole, signal)?;
+            self.attempts(Operation::Cancel, &deadline, |token| {
+                cancel_request(base, id, comment, token)
+            })
+            .await
+        };
+        let error = match answer {
+            Ok(response) => return judge_answer(response),
+            Err(error) if is_ambiguous(&error) => error,
+            Err(error) => return Err(error),
+        };
+        if signal.is_some_and(AbortSignal::aborted) {
+            return Err(error);
+        }
+        let read_time = Timeout::from_millis(f64::from(reserve.max(1)))?;
+        let read = match Deadline::start_part(read_time, whole, signal) {
+            Ok(deadline) => {
+                self.attempts(Operation::Get, &deadline, |token| {
+                    get_request(base, id, token)
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(read) => judge_read_back(error, read, comment.as_str()),
+            Err(_) => Err(error),
+        }
     }
 
     /// Reads a machine action's current state (`GET`).
@@ -65,27 +125,80 @@ impl MachineActionsClient {
         timeout: Option<Timeout>,
         signal: Option<&AbortSignal>,
     ) -> Result<ActionResponse, Error> {
+        let deadline = Deadline::start(timeout.unwrap_or(self.config.timeout), signal)?;
         let base = &self.config.base_url;
-        self.execute(Operation::Get, timeout, signal, |token| {
+        self.attempts(Operation::Get, &deadline, |token| {
             get_request(base, id, token)
         })
         .await
     }
 
-    async fn execute(
+    /// Sends until an answer is final: waits for quota, retries what the
+    /// policy retries, and refreshes a provider's token once after a 401.
+    async fn attempts(
         &self,
         operation: Operation,
-        timeout: Option<Timeout>,
-        signal: Option<&AbortSignal>,
-        build: impl FnOnce(&AccessToken) -> HttpRequest,
+        deadline: &Deadline,
+        build: impl Fn(&AccessToken) -> HttpRequest,
     ) -> Result<ActionResponse, Error> {
-        let deadline = Deadline::start(timeout.unwrap_or(self.config.timeout), signal)?;
-        let token = self.config.token.resolve(&deadline).await?;
-        let request = build(&token);
-        let response = send(&request, &deadline).await;
-        let now = (js_sys::Date::now() / 1000.0) as u64;
-        response
-            .and_then(|response| interpret(operation, response, now))
-            .map_err(|e| e.redact(token.secret()))
+        let mut attempt = 0;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            self.wait_for_quota(operation, deadline).await?;
+            let token = self.config.token.resolve(deadline).await?;
+            let response = send(&build(&token), deadline).await;
+            let result = response
+                .and_then(|response| interpret(operation, response, now_ms() / 1000))
+                .map_err(|e| e.redact(token.secret()));
+            let error = match result {
+                Ok(response) => return Ok(response),
+                Err(error) => error,
+            };
+            if let Some(seconds) = error.retry_after_seconds() {
+                self.budget(operation, |b| b.pause_until(now_ms() + seconds * 1000));
+            }
+            if error.status_code() == Some(401) && !refreshed && self.config.token.invalidate() {
+                refreshed = true;
+                attempt -= 1;
+                continue;
+            }
+            let delay = self
+                .config
+                .retry
+                .delay_after(&error, attempt, js_sys::Math::random());
+            match delay {
+                Some(ms) if ms < deadline.remaining_ms() => deadline.sleep(ms).await?,
+                _ => return Err(error.with_attempts(attempt)),
+            }
+        }
     }
+
+    /// Takes the next send time from the endpoint's budget and waits for it.
+    async fn wait_for_quota(&self, operation: Operation, deadline: &Deadline) -> Result<(), Error> {
+        let now = now_ms();
+        let at = self.budget(operation, |b| b.reserve(now));
+        if at <= now {
+            return Ok(());
+        }
+        if at - now >= deadline.remaining_ms() {
+            return Err(Error::new(
+                ErrorKind::RateLimited,
+                "The client's quota budget (Defender allows 100 calls a minute and 1,500 an hour) leaves no room before the deadline; nothing was sent. Try again later or raise timeoutMs.",
+            ));
+        }
+        deadline.sleep(at - now).await
+    }
+
+    fn budget<T>(&self, operation: Operation, f: impl FnOnce(&mut Budget) -> T) -> T {
+        let index = match operation {
+            Operation::Cancel => 0,
+            Operation::Get => 1,
+        };
+        f(&mut self.config.budgets.borrow_mut()[index])
+    }
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
 }

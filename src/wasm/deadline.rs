@@ -28,12 +28,23 @@ pub(crate) struct Deadline {
     timer: JsValue,
     caller: Option<AbortSignal>,
     timeout: Timeout,
+    ends_at_ms: f64,
 }
 
 impl Deadline {
     /// Starts the clock. Refuses at once when the caller already aborted, so
     /// nothing is sent.
     pub(crate) fn start(timeout: Timeout, caller: Option<&AbortSignal>) -> Result<Self, Error> {
+        Deadline::start_part(timeout, timeout, caller)
+    }
+
+    /// A deadline for part of a call whose whole deadline is `whole`, which
+    /// is what a timeout error reports (the caller's `timeoutMs`).
+    pub(crate) fn start_part(
+        timeout: Timeout,
+        whole: Timeout,
+        caller: Option<&AbortSignal>,
+    ) -> Result<Self, Error> {
         if caller.is_some_and(AbortSignal::aborted) {
             return Err(aborted());
         }
@@ -43,6 +54,7 @@ impl Deadline {
             .and_then(|f| f.dyn_into::<Function>().ok())
             .map(|f| f.bind0(&controller))
             .ok_or_else(|| network(JsValue::UNDEFINED))?;
+        let ends_at_ms = js_sys::Date::now() + f64::from(timeout.as_millis());
         let timer = set_timeout(&abort, timeout.as_millis() as i32);
         if let Some(signal) = caller {
             let _ = signal.add_event_listener_with_callback("abort", &abort);
@@ -52,8 +64,25 @@ impl Deadline {
             abort,
             timer,
             caller: caller.cloned(),
-            timeout,
+            timeout: whole,
+            ends_at_ms,
         })
+    }
+
+    /// Milliseconds left before the deadline.
+    pub(crate) fn remaining_ms(&self) -> u64 {
+        (self.ends_at_ms - js_sys::Date::now()).max(0.0) as u64
+    }
+
+    /// Waits `ms`, or fails as soon as the deadline passes or the caller aborts.
+    pub(crate) async fn sleep(&self, ms: u64) -> Result<(), Error> {
+        let mut timer = JsValue::UNDEFINED;
+        let wait = Promise::new(&mut |resolve, _reject| {
+            timer = set_timeout(&resolve, ms.min(i32::MAX as u64) as i32);
+        });
+        let waited = self.race(wait).await.map(drop);
+        clear_timeout(&timer);
+        waited
     }
 
     /// The signal to hand to `fetch`.

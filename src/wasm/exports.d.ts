@@ -66,16 +66,49 @@ export interface MachineActionResult {
   json_body: MachineAction;
 }
 
-/** A bearer token, or a function called before every request that returns one. */
-export type TokenSource = string | (() => string | Promise<string>);
+/**
+ * A cancel's answer, with what it really did:
+ * "cancelled" — this call cancelled the action;
+ * "already_cancelled" — it had been cancelled before (a success, not an error).
+ * When the cancel's own answer was ambiguous (a 400, a timeout, a dropped connection) the action
+ * was read back with GET, and the other fields are that GET's answer.
+ */
+export interface CancelResult extends MachineActionResult {
+  outcome: "cancelled" | "already_cancelled";
+  /** A sentence for the analyst when the outcome needs one (e.g. a live-response command completed despite the cancel). */
+  notice: string | null;
+}
+
+/** At most `calls` requests per endpoint in any `windowMs`. */
+export interface QuotaLimit {
+  calls: number;
+  windowMs: number;
+}
+
+/** Anything with getToken(), such as ClientCredentials; invalidate() is called after a 401. */
+export interface TokenProvider {
+  getToken(): string | Promise<string>;
+  invalidate?(): void;
+}
+
+/** A bearer token, a function called before every request that returns one, or a provider. */
+export type TokenSource = string | (() => string | Promise<string>) | TokenProvider;
 
 export interface ClientOptions {
   /** Required. With or without a leading "Bearer ". Never appears in an error. */
   token: TokenSource;
   /** Default "https://api.security.microsoft.com". https, or http to loopback only. */
   baseUrl?: string;
-  /** Deadline for a whole call, 1–600000 ms. Default 30000. */
+  /** Deadline for a whole call, retries and waits included, 1–600000 ms. Default 30000. */
   timeoutMs?: number;
+  /** Retries after the first attempt for 429, 500, 502, 503, 504 and network failures, 0–10. Default 2. */
+  retries?: number;
+  /**
+   * The client-side quota per endpoint, shared by all calls of a client: calls wait for room instead of
+   * drawing a 429. Default Defender's: [{ calls: 100, windowMs: 60000 }, { calls: 1500, windowMs: 3600000 }].
+   * false turns it off.
+   */
+  quota?: false | QuotaLimit[];
 }
 
 export interface CallOptions {
@@ -93,7 +126,7 @@ export interface CancelMachineActionOptions extends ClientOptions, CallOptions {
 
 export type MachineActionErrorKind =
   | "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "bad_request"
-  | "rate_limited" | "server" | "network" | "timeout" | "aborted" | "invalid_response";
+  | "rate_limited" | "server" | "network" | "timeout" | "aborted" | "invalid_response" | "not_cancellable";
 
 /** Every rejection and throw of this package. */
 export interface MachineActionError extends Error {
@@ -105,12 +138,50 @@ export interface MachineActionError extends Error {
   /** Quote it to Microsoft support: OData `error.target`, else the mise-correlation-id or request-id header. */
   correlation_id: string | null;
   retry_after_seconds: number | null;
+  /** How many requests the call made (retries included). */
+  attempts: number;
+  /** For "not_cancellable": the status the action finished with (Succeeded, Failed, TimeOut). */
+  action_status: string | null;
   /** The JS error behind a network failure or a failed token function. */
   cause?: unknown;
 }
 
 /** Cancels a pending machine action: `POST {baseUrl}/api/machineactions/{id}/cancel`. */
-export function cancelMachineAction(options: CancelMachineActionOptions): Promise<MachineActionResult>;
+export function cancelMachineAction(options: CancelMachineActionOptions): Promise<CancelResult>;
+
+export interface ClientCredentialsOptions {
+  /** The directory (tenant) ID: a GUID or a verified domain such as contoso.onmicrosoft.com. */
+  tenantId: string;
+  /** The app registration's Application (client) ID. */
+  clientId: string;
+  /** The client secret's value. Never appears in an error. Keep it server-side (a Worker secret). */
+  clientSecret: string;
+  /** Picks the sign-in authority and the API audience. Default "commercial" (regional hosts included). */
+  cloud?: "commercial" | "gcc" | "gcc-high" | "dod";
+  /** Replaces the cloud's authority, e.g. https://login.microsoftonline.com (https, or http to loopback). */
+  authorityUrl?: string;
+  /** Replaces the cloud's scope, e.g. https://api.securitycenter.microsoft.com/.default. */
+  scope?: string;
+  /** Refresh a token this long before it expires, 0–3600 s. Default 300. */
+  refreshBeforeExpirySeconds?: number;
+  /** Deadline for one token request, 1–600000 ms. Default 30000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Entra ID client-credentials tokens for the Defender API: cached per instance (create it at module
+ * scope in a Worker: one per isolate), refreshed before expiry, one request shared by concurrent callers.
+ * Entra's refusals reject with a MachineActionError of kind "unauthorized" that says what to fix.
+ */
+export class ClientCredentials implements TokenProvider {
+  constructor(options: ClientCredentialsOptions);
+  getToken(): Promise<string>;
+  /** Forgets the cached token; the client calls it after a 401 and retries once. */
+  invalidate(): void;
+  /** How many token requests were sent to Entra ID. */
+  readonly tokenRequests: number;
+  free(): void;
+}
 
 /** True for errors this package throws. */
 export function isMachineActionError(value: unknown): value is MachineActionError;
@@ -119,7 +190,7 @@ export function isMachineActionError(value: unknown): value is MachineActionErro
 export class MachineActionsClient {
   /** Throws a MachineActionError of kind "invalid_input" when an option breaks a rule. */
   constructor(options: ClientOptions);
-  cancel(machineActionId: string, comment: string, options?: CallOptions): Promise<MachineActionResult>;
+  cancel(machineActionId: string, comment: string, options?: CallOptions): Promise<CancelResult>;
   get(machineActionId: string, options?: CallOptions): Promise<MachineActionResult>;
   /** Releases the client's wasm memory now instead of at garbage collection. */
   free(): void;

@@ -3,10 +3,15 @@
 //! errors they return. Types for TypeScript are in `exports.d.ts`.
 
 use super::client::MachineActionsClient;
+use super::credentials::{ClientCredentials, DEFAULT_REFRESH_BEFORE_SECONDS};
+use super::js_error::{error_from_js, error_to_js};
 use super::token::TokenSource;
+use crate::entra::{ClientCredentialsConfig, Cloud};
 use crate::error::Error;
 use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
+use crate::quota::{Limit, DEFENDER_LIMITS};
 use crate::response::ActionResponse;
+use crate::retry::RetryPolicy;
 use js_sys::{Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,8 +20,6 @@ use web_sys::AbortSignal;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("exports.d.ts");
-
-const ERROR_NAME: &str = "MachineActionError";
 
 /// `cancelMachineAction(options)`: the one-shot form of
 /// `new MachineActionsClient(options).cancel(…)`.
@@ -88,12 +91,100 @@ impl JsMachineActionsClient {
     }
 }
 
+/// `new ClientCredentials({ tenantId, clientId, clientSecret, cloud,
+/// authorityUrl, scope, refreshBeforeExpirySeconds, timeoutMs })`: Entra ID
+/// client-credentials tokens, cached and refreshed; pass it as `token`.
+#[wasm_bindgen(js_name = ClientCredentials, skip_typescript)]
+#[derive(Debug)]
+pub struct JsClientCredentials {
+    inner: ClientCredentials,
+}
+
+#[wasm_bindgen(js_class = ClientCredentials)]
+impl JsClientCredentials {
+    /// Validates the options; throws a `MachineActionError` when one breaks a rule.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<JsClientCredentials, JsValue> {
+        credentials_from(&options)
+            .map(|inner| JsClientCredentials { inner })
+            .map_err(error_to_js)
+    }
+
+    /// A Promise of a fresh access token.
+    #[wasm_bindgen(js_name = getToken)]
+    pub fn get_token(&self) -> Promise {
+        self.inner.token_promise()
+    }
+
+    /// Forgets the cached token.
+    pub fn invalidate(&self) {
+        self.inner.invalidate();
+    }
+
+    /// How many token requests were sent to Entra ID.
+    #[wasm_bindgen(getter, js_name = tokenRequests)]
+    pub fn token_requests(&self) -> u32 {
+        self.inner.token_requests()
+    }
+}
+
+fn credentials_from(options: &JsValue) -> Result<ClientCredentials, Error> {
+    let options = object(options, "options must be an object.")?;
+    let required = |key: &str, message: &'static str| {
+        string_or_absent(&get(&options, key), message)?.ok_or(Error::invalid_input(message))
+    };
+    let optional =
+        |key: &str, message: &'static str| string_or_absent(&get(&options, key), message);
+    let tenant_id = required(
+        "tenantId",
+        "tenantId is required: the directory (tenant) ID, a string.",
+    )?;
+    let client_id = required(
+        "clientId",
+        "clientId is required: the Application (client) ID, a string.",
+    )?;
+    let client_secret = required(
+        "clientSecret",
+        "clientSecret is required: the client secret's value, a string.",
+    )?;
+    let cloud = match optional("cloud", "cloud must be a string.")? {
+        Some(name) => Cloud::parse(&name)?,
+        None => Cloud::default(),
+    };
+    let authority = optional("authorityUrl", "authorityUrl must be a string.")?;
+    let scope = optional("scope", "scope must be a string.")?;
+    let refresh = get(&options, "refreshBeforeExpirySeconds");
+    let refresh = if refresh.is_undefined() || refresh.is_null() {
+        DEFAULT_REFRESH_BEFORE_SECONDS
+    } else {
+        match refresh.as_f64() {
+            Some(s) if (0.0..=3600.0).contains(&s) => s as u32,
+            _ => {
+                return Err(Error::invalid_input(
+                    "refreshBeforeExpirySeconds must be a number of seconds from 0 to 3600.",
+                ))
+            }
+        }
+    };
+    let config = ClientCredentialsConfig::new(
+        &tenant_id,
+        &client_id,
+        &client_secret,
+        cloud,
+        authority.as_deref(),
+        scope.as_deref(),
+    )?;
+    Ok(ClientCredentials::new(
+        config,
+        refresh,
+        timeout(&options)?.unwrap_or_default(),
+    ))
+}
+
 /// `isMachineActionError(value)`: true for errors this package throws.
 #[wasm_bindgen(js_name = isMachineActionError, skip_typescript)]
 pub fn is_machine_action_error(value: &JsValue) -> bool {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .is_some_and(|e| e.name() == ERROR_NAME)
+    error_from_js(value).is_some()
 }
 
 struct CallOptions {
@@ -131,16 +222,68 @@ fn client_from(options: &Object) -> Result<MachineActionsClient, Error> {
         TokenSource::Function(function.clone())
     } else if token.is_undefined() || token.is_null() {
         return Err(Error::invalid_input(
-            "token is required: an access token for the Defender API, or a function that returns one.",
+            "token is required: an access token for the Defender API, a function that returns one, or a provider such as ClientCredentials.",
         ));
+    } else if token.is_object() && get(token.unchecked_ref(), "getToken").is_function() {
+        TokenSource::Provider(token.unchecked_into())
     } else {
         let text = string(
             &token,
-            "token must be a string, or a function that returns one.",
+            "token must be a string, a function that returns one, or an object with getToken().",
         )?;
         TokenSource::Static(AccessToken::parse(&text)?)
     };
-    Ok(MachineActionsClient::new(token, base_url, timeout))
+    let retries = get(options, "retries");
+    let retry = if retries.is_undefined() || retries.is_null() {
+        RetryPolicy::default()
+    } else {
+        match retries.as_f64() {
+            Some(n) if (0.0..=10.0).contains(&n) && n.fract() == 0.0 => {
+                RetryPolicy::with_retries(n as u32)
+            }
+            _ => {
+                return Err(Error::invalid_input(
+                    "retries must be a whole number from 0 to 10.",
+                ))
+            }
+        }
+    };
+    let limits = quota_limits(&get(options, "quota"))?;
+    Ok(MachineActionsClient::with_policy(
+        token, base_url, timeout, retry, &limits,
+    ))
+}
+
+/// `quota`: absent for Defender's limits, `false` for none, or a list of
+/// `{ calls, windowMs }`.
+fn quota_limits(value: &JsValue) -> Result<Vec<Limit>, Error> {
+    const BAD: &str = "quota must be false or a list of { calls, windowMs } with whole numbers from 1 to 1000000 calls and 1 to 86400000 ms.";
+    if value.is_undefined() || value.is_null() {
+        return Ok(DEFENDER_LIMITS.to_vec());
+    }
+    if value.as_bool() == Some(false) {
+        return Ok(Vec::new());
+    }
+    let list = value
+        .dyn_ref::<js_sys::Array>()
+        .ok_or(Error::invalid_input(BAD))?;
+    let number = |item: &JsValue, key: &str, max: f64| {
+        get(item.unchecked_ref(), key)
+            .as_f64()
+            .filter(|n| (1.0..=max).contains(n) && n.fract() == 0.0)
+            .ok_or(Error::invalid_input(BAD))
+    };
+    list.iter()
+        .map(|item| {
+            if !item.is_object() {
+                return Err(Error::invalid_input(BAD));
+            }
+            Ok(Limit {
+                calls: number(&item, "calls", 1e6)? as u32,
+                window_ms: number(&item, "windowMs", 864e5)? as u64,
+            })
+        })
+        .collect()
 }
 
 fn action_id(options: &Object) -> Result<MachineActionId, Error> {
@@ -223,28 +366,4 @@ fn string_or_absent(value: &JsValue, wrong_type: &'static str) -> Result<Option<
 /// building the object field by field.
 fn result_to_js(result: &ActionResponse) -> JsValue {
     js_sys::JSON::parse(&result.to_json_text()).unwrap_or(JsValue::NULL)
-}
-
-/// A JS `Error` named `MachineActionError` with the facts as properties, each
-/// `null` when unknown, and the JS cause kept as `cause`.
-fn error_to_js(error: Error) -> JsValue {
-    let js = js_sys::Error::new(error.message());
-    js.set_name(ERROR_NAME);
-    let set = |key: &str, value: JsValue| {
-        let _ = Reflect::set(&js, &JsValue::from_str(key), &value);
-    };
-    let text = |value: Option<&str>| value.map_or(JsValue::NULL, JsValue::from_str);
-    let number = |value: Option<f64>| value.map_or(JsValue::NULL, JsValue::from_f64);
-    set("kind", JsValue::from_str(error.kind().as_str()));
-    set("status_code", number(error.status_code().map(f64::from)));
-    set("error_code", text(error.error_code()));
-    set("correlation_id", text(error.correlation_id()));
-    set(
-        "retry_after_seconds",
-        number(error.retry_after_seconds().map(|s| s as f64)),
-    );
-    if let Some(cause) = error.js_cause() {
-        set("cause", cause.clone());
-    }
-    js.into()
 }

@@ -2,7 +2,7 @@
 //! an [`HttpResponse`]. Nothing here decides what a response means.
 
 use super::deadline::Deadline;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::json::{Json, ObjectWriter};
 use crate::response::{too_large, MAX_BODY_BYTES};
@@ -48,10 +48,24 @@ pub(crate) async fn send(
     if announced_too_large {
         return Err(too_large(status));
     }
-    let text = response.text().map_err(|e| deadline.failure(e))?;
+    // A failure from here on came after the status line: it carries the
+    // status, which also tells the retry policy the request was answered.
+    let body_failed = |e: JsValue| {
+        let error = deadline.failure(e);
+        match (error.kind(), error.js_cause()) {
+            (ErrorKind::Network, Some(cause)) => Error::new(
+                ErrorKind::Network,
+                "The connection broke while the answer's body was arriving: the request reached the server, so check the action's status before sending it again.",
+            )
+            .with_cause(cause.clone()),
+            _ => error,
+        }
+        .with_status(status)
+    };
+    let text = response.text().map_err(body_failed)?;
     let text: JsString = JsFuture::from(text)
         .await
-        .map_err(|e| deadline.failure(e))?
+        .map_err(body_failed)?
         .unchecked_into();
     // Measured in UTF-16 units before copying into wasm memory: a huge body
     // is refused without doubling it.

@@ -3,11 +3,14 @@
 //! means is made by the core modules.
 
 mod client;
+mod credentials;
 mod deadline;
 mod exports;
 mod fetch;
+mod js_error;
 mod token;
 
 pub use client::MachineActionsClient;
+pub use credentials::{ClientCredentials, DEFAULT_REFRESH_BEFORE_SECONDS};
 pub use exports::{cancel_machine_action, is_machine_action_error, JsMachineActionsClient};
 pub use token::TokenSource;

@@ -1,10 +1,12 @@
 //! Where a call's access token comes from.
 
+use super::credentials::ClientCredentials;
 use super::deadline::Deadline;
+use super::js_error::error_from_js;
 use crate::error::{Error, ErrorKind};
 use crate::input::AccessToken;
-use js_sys::{Function, Promise};
-use wasm_bindgen::JsValue;
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 
 /// The source of the bearer token for each call.
 #[derive(Debug, Clone)]
@@ -15,18 +17,27 @@ pub enum TokenSource {
     /// A JS function returning a token or a Promise of one, called before
     /// every request so it can refresh an expiring token.
     Function(Function),
+    /// A JS object with `getToken()` (returning a token or a Promise of one)
+    /// and optionally `invalidate()`, such as the exported `ClientCredentials`.
+    Provider(Object),
+    /// Client-credentials tokens from Entra ID, cached and refreshed.
+    Credentials(ClientCredentials),
 }
 
 impl TokenSource {
     /// The token for the next request, within the call's deadline.
     pub(crate) async fn resolve(&self, deadline: &Deadline) -> Result<AccessToken, Error> {
-        let function = match self {
+        let value = match self {
             TokenSource::Static(token) => return Ok(token.clone()),
-            TokenSource::Function(function) => function,
-        };
-        let value = function
-            .call0(&JsValue::UNDEFINED)
-            .map_err(provider_failed)?;
+            TokenSource::Credentials(credentials) => return credentials.token(deadline).await,
+            TokenSource::Function(function) => function.call0(&JsValue::UNDEFINED),
+            TokenSource::Provider(provider) => {
+                Reflect::get(provider, &JsValue::from_str("getToken"))
+                    .and_then(|f| f.dyn_into::<Function>())
+                    .and_then(|get_token| get_token.call0(provider))
+            }
+        }
+        .map_err(provider_failed)?;
         let value = deadline
             .race(Promise::resolve(&value))
             .await
@@ -41,12 +52,34 @@ impl TokenSource {
             )),
         }
     }
+
+    /// After the API refused a token: makes the next `resolve` fetch a new
+    /// one, when the source can. Returns whether it could.
+    pub(crate) fn invalidate(&self) -> bool {
+        match self {
+            TokenSource::Credentials(credentials) => {
+                credentials.invalidate();
+                true
+            }
+            TokenSource::Provider(provider) => {
+                Reflect::get(provider, &JsValue::from_str("invalidate"))
+                    .ok()
+                    .and_then(|f| f.dyn_into::<Function>().ok())
+                    .is_some_and(|invalidate| invalidate.call0(provider).is_ok())
+            }
+            TokenSource::Static(_) | TokenSource::Function(_) => false,
+        }
+    }
 }
 
+/// A token provider's own MachineActionError passes through as it is; any
+/// other throw is wrapped, keeping it as `cause`.
 fn provider_failed(cause: JsValue) -> Error {
-    Error::new(
-        ErrorKind::Unauthorized,
-        "The token function failed, so no request was sent; its error is in `cause`.",
-    )
-    .with_cause(cause)
+    error_from_js(&cause).unwrap_or_else(|| {
+        Error::new(
+            ErrorKind::Unauthorized,
+            "The token function failed, so no request was sent; its error is in `cause`.",
+        )
+        .with_cause(cause)
+    })
 }

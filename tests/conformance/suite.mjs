@@ -173,6 +173,10 @@ const INVALID = [
   ["baseUrl javascript:", { baseUrl: "javascript:alert(1)" }],
   ["baseUrl a number", { baseUrl: 443 }],
   ["timeoutMs negative", { timeoutMs: -1 }],
+  ["retries negative", { retries: -1 }],
+  ["retries fractional", { retries: 1.5 }],
+  ["quota not a list", { quota: { perMinute: 100 } }],
+  ["quota with a zero window", { quota: [{ calls: 10, windowMs: 0 }] }],
   ["timeoutMs zero", { timeoutMs: 0 }],
   ["timeoutMs a string", { timeoutMs: "100" }],
   ["timeoutMs NaN", { timeoutMs: NaN }],
@@ -192,7 +196,9 @@ const TESTS = [
     check(typeof body.cancellationDateTimeUtc === "string", "cancellationDateTimeUtc set");
     equal(body.type, "Isolate", "type");
     equal(body.computerDnsName, "desktop-fin-042.contoso.local", "computerDnsName");
-    equal(Object.keys(result).sort().join(","), "json_body,reason,response_headers,status_code", "result keys");
+    equal(Object.keys(result).sort().join(","), "json_body,notice,outcome,reason,response_headers,status_code", "result keys");
+    equal(result.outcome, "cancelled", "outcome");
+    equal(result.notice, null, "notice");
   }],
 
   ["the request carries exactly the documented method, path, headers and body", async (t) => {
@@ -242,8 +248,8 @@ const TESTS = [
     await client.get(PENDING);
     await client.cancel(PENDING, "cancel");
     equal(calls, 2, "token function calls");
-    const sync = await t.cancel({ machineActionId: PENDING, token: () => TOKEN }).catch((e) => e);
-    equal(sync.kind, "bad_request", "second cancel of the same action");
+    const again = await t.cancel({ machineActionId: PENDING, token: () => TOKEN });
+    equal(again.outcome, "already_cancelled", "second cancel of the same action");
     const log = await t.apiRequests();
     check(log.every((r) => r.headers.authorization === `Bearer ${TOKEN}`), "every request carries the token once");
   }],
@@ -322,11 +328,97 @@ const TESTS = [
     check(error.correlation_id, "correlation_id");
   }],
 
-  ["cancelling a finished action is bad_request and says why", async (t) => {
-    await t.seed(FINISHED, { ...pendingIsolation, status: "Succeeded" });
-    const error = await t.rejects(t.cancel({ machineActionId: FINISHED }), "bad_request");
+  ["a 400 to a cancel is bad_request and says why, when reading back is not possible", async (t) => {
+    await t.fault({ method: "POST", status: 400, json: { error: { code: "BadRequest", message: "Cannot cancel" } } });
+    const error = await t.rejects(t.cancel({ machineActionId: UNKNOWN }), "bad_request");
     equal(error.status_code, 400, "status_code");
     check(error.message.includes("already finished"), "explains final states");
+  }],
+
+  ...["Succeeded", "Failed", "TimeOut"].map((status) => [`cancelling an action that ended ${status} is not_cancellable with its status`, async (t) => {
+    await t.seed(FINISHED, { ...pendingIsolation, status });
+    const error = await t.rejects(t.cancel({ machineActionId: FINISHED }), "not_cancellable");
+    equal(error.action_status, status, "action_status");
+    check(error.message.includes(status), "message names the status");
+    equal((await t.apiRequests()).map((r) => r.method).join(","), "POST,GET", "the cancel, then one read-back");
+  }]),
+
+  ["a second cancel of a cancelled action is already_cancelled, a success", async (t) => {
+    await t.seed(PENDING, { ...pendingIsolation, status: "Cancelled", cancellationComment: "someone else", cancellationRequestor: "other@contoso.com" });
+    const result = await t.cancel();
+    equal(result.outcome, "already_cancelled", "outcome");
+    equal(result.json_body.cancellationComment, "someone else", "the action as read back");
+    check(result.notice.includes("read back"), "notice says the state was read back");
+  }],
+
+  ["a cancelled live response whose command completed says so", async (t) => {
+    await t.seed(PENDING, { ...pendingIsolation, type: "LiveResponse", status: "Cancelled", cancellationComment: "earlier",
+      commands: [{ index: 0, commandStatus: "Completed", errors: [], command: { type: "RunScript", params: [] } }] });
+    const result = await t.cancel();
+    equal(result.outcome, "already_cancelled", "outcome");
+    check(result.notice.includes("completed"), `notice: ${result.notice}`);
+  }],
+
+  ["a cancel whose answer is lost is read back: our own comment means cancelled", async (t) => {
+    await t.seed(PENDING, { ...pendingIsolation, status: "Cancelled", cancellationComment: "Stuck isolation, cancelled from the SOC portal" });
+    await t.fault({ method: "POST", mode: "drop", times: 0 });
+    const result = await t.cancel();
+    equal(result.outcome, "cancelled", "outcome");
+    equal(result.status_code, 200, "the read-back's status");
+    const methods = (await t.apiRequests()).map((r) => r.method);
+    equal(methods.filter((m) => m === "GET").length, 1, `one read-back (${methods})`);
+  }],
+
+  ["503 then success: the cancel is retried and succeeds", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    await t.fault({ method: "POST", status: 503, json: { error: { code: "ServiceUnavailable", message: "try later" } } });
+    const result = await t.cancel();
+    equal(result.outcome, "cancelled", "outcome");
+    equal((await t.apiRequests()).length, 2, "requests sent");
+  }],
+
+  ["Retry-After is honoured, never undercut", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    await t.fault({ method: "POST", status: 429, headers: { "Retry-After": "1" }, json: { error: { code: "TooManyRequests", message: "slow down" } } });
+    const started = Date.now();
+    const result = await t.cancel();
+    check(Date.now() - started >= 1000, `waited ${Date.now() - started} ms`);
+    equal(result.outcome, "cancelled", "outcome");
+  }],
+
+  ["a Retry-After beyond the deadline ends the call at once", async (t) => {
+    await t.fault({ status: 429, headers: { "Retry-After": "120" } });
+    const started = Date.now();
+    const error = await t.rejects(t.cancel({ timeoutMs: 5000 }), "rate_limited");
+    check(Date.now() - started < 2000, "did not wait");
+    equal(error.attempts, 1, "attempts");
+    equal((await t.apiRequests()).length, 1, "requests sent");
+  }],
+
+  ["a persistent 500 is retried to the bound and the error says how many attempts", async (t) => {
+    await t.fault({ status: 500, times: 0, json: { error: { code: "InternalServerError", message: "boom" } } });
+    const error = await t.rejects(t.cancel(), "server");
+    equal(error.attempts, 3, "attempts");
+    check(error.message.includes("3 attempts"), "message says how many");
+    equal((await t.apiRequests()).length, 3, "requests sent");
+  }],
+
+  ["retries: 0 sends once", async (t) => {
+    await t.fault({ status: 503, times: 0 });
+    const error = await t.rejects(t.cancel({ retries: 0 }), "server");
+    equal(error.attempts, 1, "attempts");
+    equal((await t.apiRequests()).length, 1, "requests sent");
+  }],
+
+  ["a 401 with a provider refreshes the token once", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    const tokens = ["expired-token", TOKEN];
+    let invalidated = 0;
+    const provider = { getToken: () => tokens[Math.min(invalidated, 1)], invalidate: () => { invalidated += 1; } };
+    const result = await t.cancel({ token: provider });
+    equal(result.outcome, "cancelled", "outcome");
+    equal(invalidated, 1, "invalidate calls");
+    equal((await t.apiRequests()).map((r) => r.headers.authorization).join(","), `Bearer expired-token,Bearer ${TOKEN}`, "tokens sent");
   }],
 
   ["other 4xx (409 with an empty OData code) is bad_request with error_code null", async (t) => {
@@ -339,7 +431,7 @@ const TESTS = [
 
   ["429 with Retry-After seconds is rate_limited", async (t) => {
     await t.fault({ status: 429, headers: { "Retry-After": "7" }, json: { error: { code: "TooManyRequests", message: "Too many requests" } } });
-    const error = await t.rejects(t.cancel(), "rate_limited");
+    const error = await t.rejects(t.cancel({ retries: 0 }), "rate_limited");
     equal(error.retry_after_seconds, 7, "retry_after_seconds");
     equal(error.error_code, "TooManyRequests", "error_code");
     check(error.message.includes("7 s"), "message says when to retry");
@@ -348,20 +440,20 @@ const TESTS = [
   ["429 with an HTTP-date Retry-After gives the seconds until then", async (t) => {
     const at = new Date(Date.now() + 120_000).toUTCString();
     await t.fault({ status: 429, headers: { "Retry-After": at } });
-    const error = await t.rejects(t.cancel(), "rate_limited");
+    const error = await t.rejects(t.cancel({ retries: 0 }), "rate_limited");
     check(error.retry_after_seconds >= 100 && error.retry_after_seconds <= 121, `retry_after_seconds ${error.retry_after_seconds}`);
   }],
 
   ["500 is server with the code Defender sent", async (t) => {
     await t.fault({ status: 500, json: { error: { code: "InternalServerError", message: "An error occurred" } } });
-    const error = await t.rejects(t.cancel(), "server");
+    const error = await t.rejects(t.cancel({ retries: 0 }), "server");
     equal(error.status_code, 500, "status_code");
     equal(error.error_code, "InternalServerError", "error_code");
   }],
 
   ["a 502 HTML page from a proxy is server, and says a proxy answered", async (t) => {
     await t.fault({ status: 502, headers: { "Content-Type": "text/html" }, body: "<html><body><h1>502 Bad Gateway</h1></body></html>" });
-    const error = await t.rejects(t.cancel(), "server");
+    const error = await t.rejects(t.cancel({ retries: 0 }), "server");
     equal(error.error_code, null, "error_code");
     check(error.message.includes("HTML"), "mentions the HTML page");
   }],
@@ -430,7 +522,9 @@ const TESTS = [
 
   ["a connection dropped mid-body is network", async (t) => {
     await t.fault({ mode: "drop_mid_body", status: 200, json: { id: PENDING, status: "Cancelled", padding: "y".repeat(4000) } });
-    await t.rejects(t.cancel(), "network");
+    const error = await t.rejects(t.cancel(), "network");
+    equal(error.status_code, 200, "the status that arrived before the body broke");
+    equal(error.attempts, 1, "not retried: the request was answered");
   }],
 
   ["the caller's AbortSignal stops a call in flight: aborted", async (t) => {

@@ -139,6 +139,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 runner.args(["--sim", server.url(), "--refused", &refused]),
             );
         }
+        step("the edge Worker in workerd, against the simulator's API and Entra ID");
+        counted(
+            &mut tally,
+            "edge",
+            node()
+                .arg("tests/edge/edge.mjs")
+                .arg("--sim-bin")
+                .arg(&sim_bin),
+        );
         step("the page in www/, in Chromium");
         counted(
             &mut tally,

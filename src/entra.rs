@@ -1,0 +1,283 @@
+//! Tokens from Microsoft Entra ID by the OAuth2 client-credentials flow, as
+//! plain requests and responses: `POST {authority}/{tenant}/oauth2/v2.0/token`.
+//!
+//! The secret is held in [`ClientSecret`], whose `Debug` is redacted, and is
+//! scrubbed from every error built from Entra's answers.
+
+use crate::error::{Error, ErrorKind};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::input::{AccessToken, BaseUrl, MachineActionId};
+use crate::json::Json;
+use crate::response::push_u64;
+use std::fmt;
+
+/// A Microsoft cloud: where to sign in, and the API audience to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cloud {
+    /// Commercial, global and regional hosts (`eu.`, `us.`, …) alike: the
+    /// audience is always `api.securitycenter.microsoft.com`, never a
+    /// regional host (that fails with AADSTS500011).
+    #[default]
+    Commercial,
+    /// US Government Community Cloud.
+    Gcc,
+    /// US GCC High and DoD.
+    GccHigh,
+}
+
+impl Cloud {
+    /// Reads `commercial`, `gcc`, `gcc-high` or `dod`.
+    pub fn parse(name: &str) -> Result<Self, Error> {
+        match name {
+            "commercial" => Ok(Cloud::Commercial),
+            "gcc" => Ok(Cloud::Gcc),
+            "gcc-high" | "dod" => Ok(Cloud::GccHigh),
+            _ => Err(Error::invalid_input(
+                "cloud must be \"commercial\", \"gcc\", \"gcc-high\" or \"dod\".",
+            )),
+        }
+    }
+
+    /// The sign-in authority.
+    pub fn authority(self) -> &'static str {
+        match self {
+            Cloud::Commercial | Cloud::Gcc => "https://login.microsoftonline.com",
+            Cloud::GccHigh => "https://login.microsoftonline.us",
+        }
+    }
+
+    /// The scope (audience + `/.default`) for the Defender API.
+    pub fn scope(self) -> &'static str {
+        match self {
+            Cloud::Commercial => "https://api.securitycenter.microsoft.com/.default",
+            Cloud::Gcc => "https://api-gcc.securitycenter.microsoft.us/.default",
+            Cloud::GccHigh => "https://api-gov.securitycenter.microsoft.us/.default",
+        }
+    }
+}
+
+/// An app registration's client secret. Never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientSecret(String);
+
+impl ClientSecret {
+    /// Accepts a non-empty secret of printable characters, at most 1 KB.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        if text.is_empty() || text.len() > 1024 || text.chars().any(char::is_control) {
+            return Err(Error::invalid_input(
+                "clientSecret must be the secret's value: non-empty, at most 1 KB, no control characters.",
+            ));
+        }
+        Ok(ClientSecret(text.to_owned()))
+    }
+
+    /// The secret, for the form body and for redaction only.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ClientSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ClientSecret([redacted])")
+    }
+}
+
+/// Everything a client-credentials token request needs, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCredentialsConfig {
+    tenant_id: String,
+    client_id: String,
+    client_secret: ClientSecret,
+    authority: BaseUrl,
+    scope: String,
+}
+
+impl ClientCredentialsConfig {
+    /// Validates the parts. `authority` and `scope` default to the cloud's;
+    /// `authority` may point elsewhere (a simulator) under the same rules as
+    /// a base URL: https, or http to loopback only.
+    pub fn new(
+        tenant_id: &str,
+        client_id: &str,
+        client_secret: &str,
+        cloud: Cloud,
+        authority: Option<&str>,
+        scope: Option<&str>,
+    ) -> Result<Self, Error> {
+        let tenant_ok = MachineActionId::parse(tenant_id).is_ok()
+            || (tenant_id.len() <= 253
+                && tenant_id.contains('.')
+                && tenant_id.split('.').all(|label| {
+                    !label.is_empty()
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                }));
+        if !tenant_ok {
+            return Err(Error::invalid_input(
+                "tenantId must be the directory's GUID or a verified domain such as contoso.onmicrosoft.com.",
+            ));
+        }
+        if MachineActionId::parse(client_id).is_err() {
+            return Err(Error::invalid_input(
+                "clientId must be the app registration's Application (client) ID, a GUID.",
+            ));
+        }
+        let scope = scope.unwrap_or(cloud.scope());
+        if scope.is_empty() || !scope.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::invalid_input(
+                "scope must be a URI such as https://api.securitycenter.microsoft.com/.default.",
+            ));
+        }
+        Ok(ClientCredentialsConfig {
+            tenant_id: tenant_id.to_ascii_lowercase(),
+            client_id: client_id.to_ascii_lowercase(),
+            client_secret: ClientSecret::parse(client_secret)?,
+            authority: BaseUrl::parse(authority.unwrap_or(cloud.authority()))?,
+            scope: scope.to_owned(),
+        })
+    }
+
+    /// The secret, so errors can be scrubbed of it.
+    pub fn client_secret(&self) -> &ClientSecret {
+        &self.client_secret
+    }
+
+    /// `POST {authority}/{tenant}/oauth2/v2.0/token` with the form body.
+    pub fn token_request(&self) -> HttpRequest {
+        let mut url = String::from(self.authority.as_str());
+        url.push('/');
+        url.push_str(&self.tenant_id);
+        url.push_str("/oauth2/v2.0/token");
+        let mut body = String::from("grant_type=client_credentials&client_id=");
+        form_encode(&mut body, &self.client_id);
+        body.push_str("&client_secret=");
+        form_encode(&mut body, self.client_secret.secret());
+        body.push_str("&scope=");
+        form_encode(&mut body, &self.scope);
+        HttpRequest {
+            method: Method::Post,
+            url,
+            headers: vec![
+                (
+                    "content-type",
+                    "application/x-www-form-urlencoded".to_owned(),
+                ),
+                ("accept", "application/json".to_owned()),
+            ],
+            body: Some(body),
+        }
+    }
+}
+
+/// Percent-encodes all but RFC 3986 unreserved characters.
+fn form_encode(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 0xf) as usize] as char);
+        }
+    }
+}
+
+/// An access token and when it stops being valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The bearer token.
+    pub access_token: AccessToken,
+    /// Expiry, in milliseconds since the Unix epoch.
+    pub expires_at_ms: u64,
+}
+
+/// Reads Entra's answer to a token request made at `now_ms`.
+///
+/// A refusal becomes [`ErrorKind::Unauthorized`] with advice for its AADSTS
+/// code; the secret is scrubbed from everything Entra said.
+pub fn interpret_token_response(
+    response: HttpResponse,
+    now_ms: u64,
+    secret: &ClientSecret,
+) -> Result<IssuedToken, Error> {
+    let json = Json::parse(&response.body).ok();
+    let field = |name: &str| json.as_ref().and_then(|j| j.get(name));
+    let text = |name: &str| field(name).and_then(Json::as_str).map(str::to_owned);
+    if response.status == 200 {
+        let token = text("access_token").map(|t| AccessToken::parse(&t));
+        let lifetime = match field("expires_in") {
+            Some(Json::Number(n)) | Some(Json::String(n)) => n.parse::<u64>().ok(),
+            _ => None,
+        };
+        return match (token, lifetime) {
+            (Some(Ok(access_token)), Some(seconds)) => Ok(IssuedToken {
+                access_token,
+                expires_at_ms: now_ms.saturating_add(seconds.saturating_mul(1000)),
+            }),
+            _ => Err(Error::new(
+                ErrorKind::InvalidResponse,
+                "Entra ID answered 200 without a usable access_token and expires_in; check the authority URL.",
+            )
+            .with_status(200)),
+        };
+    }
+    let code = field("error_codes")
+        .and_then(|codes| match codes {
+            Json::Array(items) => items.first().cloned(),
+            _ => None,
+        })
+        .and_then(|first| match first {
+            Json::Number(n) => Some(n),
+            _ => None,
+        });
+    let kind = match response.status {
+        500..=599 => ErrorKind::Server,
+        400..=499 => ErrorKind::Unauthorized,
+        _ => ErrorKind::InvalidResponse,
+    };
+    let mut message = String::from(advice(code.as_deref(), text("error").as_deref()));
+    message.push_str(" (Entra ID, HTTP ");
+    push_u64(&mut message, response.status.into());
+    if let Some(code) = &code {
+        message.push_str(", AADSTS");
+        message.push_str(code);
+    }
+    message.push(')');
+    if let Some(description) = text("error_description") {
+        message.push_str(" Entra said: ");
+        message.push_str(description.lines().next().unwrap_or_default());
+    }
+    let error_code = code.map(|c| {
+        let mut text = String::from("AADSTS");
+        text.push_str(&c);
+        text
+    });
+    Error::new(kind, message)
+        .with_status(response.status)
+        .with_error_code(error_code.or_else(|| text("error")))
+        .with_correlation_id(text("correlation_id").or_else(|| text("trace_id")))
+        .redact_err(secret.secret())
+}
+
+fn advice(code: Option<&str>, error: Option<&str>) -> &'static str {
+    match (code, error) {
+        (Some("7000215"), _) => "The client secret is wrong: use the secret's Value (not its Secret ID) from the app registration.",
+        (Some("7000222"), _) => "The client secret has expired: create a new one in the app registration and update the Worker's secret.",
+        (Some("700016"), _) => "No application with this client id exists in the tenant: check clientId and tenantId, and that the app was consented in this tenant.",
+        (Some("90002" | "900023" | "90072"), _) => "The tenant was not found: check tenantId (the directory's GUID or a verified domain) and the cloud.",
+        (Some("65001" | "7000112"), _) => "The app lacks admin consent for the Defender API: grant consent to its WindowsDefenderATP application permissions.",
+        (Some("500011" | "70011"), _) | (_, Some("invalid_scope" | "invalid_resource")) => "The scope is not valid for this tenant or cloud: use https://api.securitycenter.microsoft.com/.default for commercial hosts (regional ones included), or the GCC / GCC High audience.",
+        (_, Some("invalid_client")) => "Entra ID refused the client credentials: check clientId and clientSecret.",
+        _ => "Entra ID refused the token request: check tenantId, clientId, clientSecret and the cloud.",
+    }
+}
+
+impl Error {
+    /// [`Error::redact`], for chaining in `Err(…)` position.
+    fn redact_err<T>(self, secret: &str) -> Result<T, Error> {
+        Err(self.redact(secret))
+    }
+}
