@@ -1,7 +1,12 @@
 //! The API's quota, kept on the client's side: Defender allows each of
 //! cancel, get and list 100 calls a minute and 1,500 an hour, and answers 429
-//! past that. A [`Budget`] hands out send times that stay inside every limit,
-//! first come first served, so a burst waits instead of being refused.
+//! past that. A [`Budget`] lets a request go only when, counting every request
+//! still in flight and every one that finished within a window, the server
+//! cannot have seen the limit yet; waiting callers go first come first served.
+//!
+//! Finished requests are counted at the time their answer arrived, which is
+//! never before the server received them, so the count is never too low
+//! whatever the network's delays.
 
 use std::collections::VecDeque;
 
@@ -26,17 +31,26 @@ pub const DEFENDER_LIMITS: [Limit; 2] = [
     },
 ];
 
-/// The send times of one endpoint's requests, past and reserved.
+/// How long a waiting caller sleeps before looking again when only a request
+/// in flight can free room (its answer time is not known in advance).
+pub const IN_FLIGHT_POLL_MS: u64 = 25;
+
+/// One endpoint's requests: in flight, finished, and waiting to go.
 #[derive(Debug, Clone, Default)]
 pub struct Budget {
     limits: Vec<Limit>,
-    /// Send times in ascending order, reserved ones (in the future) included.
-    sent: VecDeque<u64>,
+    /// Answer times of finished requests, ascending.
+    finished: VecDeque<u64>,
+    in_flight: u32,
+    /// Tickets of callers waiting for room, in arrival order.
+    waiting: VecDeque<u64>,
+    next_ticket: u64,
     paused_until: u64,
 }
 
 impl Budget {
-    /// A budget under `limits`; none means unlimited.
+    /// A budget under `limits`; none means unlimited (but `Retry-After`
+    /// pauses still apply).
     pub fn new(limits: &[Limit]) -> Self {
         Budget {
             limits: limits.iter().copied().filter(|l| l.calls > 0).collect(),
@@ -44,45 +58,81 @@ impl Budget {
         }
     }
 
-    /// Reserves the earliest send time at or after `now_ms` that keeps every
-    /// limit, after all earlier reservations (first come, first served).
-    pub fn reserve(&mut self, now_ms: u64) -> u64 {
-        let longest = self.limits.iter().map(|l| l.window_ms).max().unwrap_or(0);
-        let keep = self
-            .limits
-            .iter()
-            .map(|l| l.calls as usize)
-            .max()
-            .unwrap_or(0);
-        while self
-            .sent
-            .front()
-            .is_some_and(|&t| t.saturating_add(longest) <= now_ms || self.sent.len() > keep)
-        {
-            self.sent.pop_front();
+    /// Joins the queue of callers that want to send.
+    pub fn ticket(&mut self) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.waiting.push_back(ticket);
+        ticket
+    }
+
+    /// Lets `ticket`'s request go now (counting it as in flight), or says how
+    /// many milliseconds to wait before asking again.
+    pub fn try_send(&mut self, ticket: u64, now_ms: u64) -> Result<(), u64> {
+        let wait = self.wait(now_ms);
+        if wait > 0 {
+            return Err(wait);
         }
-        let mut at = now_ms.max(self.paused_until);
-        if let Some(&last) = self.sent.back() {
-            at = at.max(last);
+        if self.waiting.front() != Some(&ticket) {
+            // Someone arrived earlier; they go first.
+            return Err(1);
         }
-        for limit in &self.limits {
-            let calls = limit.calls as usize;
-            if self.sent.len() >= calls {
-                // The calls-th most recent send must have left the window,
-                // with a margin for clock and transit differences.
-                let margin = (limit.window_ms / 50).max(10);
-                let oldest = self.sent[self.sent.len() - calls];
-                at = at.max(oldest + limit.window_ms + margin);
-            }
-        }
+        self.waiting.pop_front();
+        self.in_flight += 1;
+        Ok(())
+    }
+
+    /// Leaves the queue without sending (the caller's deadline passed).
+    pub fn give_up(&mut self, ticket: u64) {
+        self.waiting.retain(|&t| t != ticket);
+    }
+
+    /// A request that was let go has its answer (or failed) at `now_ms`.
+    pub fn finished(&mut self, now_ms: u64) {
+        self.in_flight = self.in_flight.saturating_sub(1);
         if !self.limits.is_empty() {
-            self.sent.push_back(at);
+            self.finished.push_back(now_ms);
         }
-        at
     }
 
     /// Sends nothing before `until_ms` (the server said `Retry-After`).
     pub fn pause_until(&mut self, until_ms: u64) {
         self.paused_until = self.paused_until.max(until_ms);
+    }
+
+    /// Milliseconds until the next request may go; 0 for now.
+    fn wait(&mut self, now_ms: u64) -> u64 {
+        let longest = self.limits.iter().map(|l| l.window_ms).max().unwrap_or(0);
+        while self
+            .finished
+            .front()
+            .is_some_and(|&t| t.saturating_add(longest) <= now_ms)
+        {
+            self.finished.pop_front();
+        }
+        let mut wait = self.paused_until.saturating_sub(now_ms);
+        for limit in &self.limits {
+            let recent = self
+                .finished
+                .iter()
+                .rev()
+                .take_while(|&&t| t + limit.window_ms > now_ms)
+                .count() as u64;
+            let calls = u64::from(limit.calls);
+            if recent + u64::from(self.in_flight) < calls {
+                continue;
+            }
+            // Room comes when enough recent answers leave the window, or, if
+            // the requests in flight alone fill it, when one of them ends.
+            let must_leave = recent + u64::from(self.in_flight) + 1 - calls;
+            let freed_at = if must_leave <= recent {
+                let index = self.finished.len() - recent as usize + (must_leave as usize - 1);
+                self.finished[index] + limit.window_ms - now_ms
+            } else {
+                IN_FLIGHT_POLL_MS
+            };
+            wait = wait.max(freed_at.max(1));
+        }
+        wait
     }
 }

@@ -1,85 +1,143 @@
-//! The client-side quota: send times that keep every limit, first come first served.
+//! The client-side quota: requests go only when the server cannot have seen
+//! the limit yet, first come first served.
 
-use mde_machine_actions::quota::{Budget, Limit, DEFENDER_LIMITS};
+use mde_machine_actions::quota::{Budget, Limit, DEFENDER_LIMITS, IN_FLIGHT_POLL_MS};
 
-/// Checks that no `window_ms` holds more than `calls` of `times`.
-fn within(times: &[u64], limit: Limit) -> bool {
-    times.iter().all(|&start| {
-        times
-            .iter()
-            .filter(|&&t| t >= start && t < start + limit.window_ms)
-            .count()
-            <= limit.calls as usize
-    })
-}
+const TWO_PER_100: [Limit; 1] = [Limit {
+    calls: 2,
+    window_ms: 100,
+}];
 
 #[test]
-fn a_burst_is_spread_over_windows() {
-    let limits = [
-        Limit {
-            calls: 100,
-            window_ms: 1_000,
-        },
-        Limit {
-            calls: 250,
-            window_ms: 10_000,
-        },
-    ];
-    let mut budget = Budget::new(&limits);
-    let times: Vec<u64> = (0..300).map(|_| budget.reserve(0)).collect();
-    assert!(
-        times.windows(2).all(|w| w[0] <= w[1]),
-        "first come, first served"
-    );
-    assert_eq!(
-        times[..100].iter().filter(|&&t| t == 0).count(),
-        100,
-        "the first 100 go at once"
-    );
-    assert!(times[100] >= 1_000);
-    assert!(
-        times[250] >= 10_000,
-        "the hourly-style limit holds too: {}",
-        times[250]
-    );
-    for limit in limits {
-        assert!(within(&times, limit));
-    }
-}
-
-#[test]
-fn defenders_limits_are_the_default() {
+fn requests_go_at_once_while_there_is_room() {
     let mut budget = Budget::new(&DEFENDER_LIMITS);
-    let times: Vec<u64> = (0..1_600).map(|i| budget.reserve(i)).collect();
-    assert!(within(&times, DEFENDER_LIMITS[0]));
-    assert!(within(&times, DEFENDER_LIMITS[1]));
-    assert!(times[1_500] >= 3_600_000);
+    for _ in 0..100 {
+        let ticket = budget.ticket();
+        assert_eq!(budget.try_send(ticket, 0), Ok(()));
+    }
+    let ticket = budget.ticket();
+    assert_eq!(
+        budget.try_send(ticket, 0),
+        Err(IN_FLIGHT_POLL_MS),
+        "100 in flight fill the minute"
+    );
 }
 
 #[test]
-fn time_passing_frees_room() {
-    let mut budget = Budget::new(&[Limit {
-        calls: 2,
-        window_ms: 100,
-    }]);
-    assert_eq!(budget.reserve(0), 0);
-    assert_eq!(budget.reserve(0), 0);
-    assert!(budget.reserve(0) >= 100);
-    assert_eq!(budget.reserve(1_000), 1_000);
+fn finished_requests_count_until_they_leave_the_window() {
+    let mut budget = Budget::new(&TWO_PER_100);
+    for at in [0, 10] {
+        let ticket = budget.ticket();
+        assert_eq!(budget.try_send(ticket, at), Ok(()));
+        budget.finished(at + 5);
+    }
+    let ticket = budget.ticket();
+    assert_eq!(
+        budget.try_send(ticket, 20),
+        Err(85),
+        "room when the answer at 5 leaves (105)"
+    );
+    assert_eq!(budget.try_send(ticket, 105), Ok(()));
+}
+
+#[test]
+fn answers_are_counted_when_they_arrive_not_when_sent() {
+    let mut budget = Budget::new(&TWO_PER_100);
+    let a = budget.ticket();
+    budget.try_send(a, 0).unwrap();
+    let b = budget.ticket();
+    budget.try_send(b, 0).unwrap();
+    budget.finished(90); // the server may have counted it as late as 90
+    budget.finished(95);
+    let c = budget.ticket();
+    assert_eq!(budget.try_send(c, 100), Err(90), "not before 190");
+}
+
+#[test]
+fn waiting_callers_go_first_come_first_served() {
+    let mut budget = Budget::new(&TWO_PER_100);
+    let first = budget.ticket();
+    let second = budget.ticket();
+    assert_eq!(
+        budget.try_send(second, 0),
+        Err(1),
+        "the earlier caller goes first"
+    );
+    assert_eq!(budget.try_send(first, 0), Ok(()));
+    assert_eq!(budget.try_send(second, 0), Ok(()));
+}
+
+#[test]
+fn a_caller_that_gives_up_does_not_block_the_queue() {
+    let mut budget = Budget::new(&TWO_PER_100);
+    let gone = budget.ticket();
+    let next = budget.ticket();
+    budget.give_up(gone);
+    assert_eq!(budget.try_send(next, 0), Ok(()));
 }
 
 #[test]
 fn a_pause_holds_every_later_send() {
-    let mut budget = Budget::new(&DEFENDER_LIMITS);
+    let mut budget = Budget::new(&[]);
     budget.pause_until(5_000);
-    assert_eq!(budget.reserve(0), 5_000);
-    assert_eq!(budget.reserve(6_000), 6_000);
+    let ticket = budget.ticket();
+    assert_eq!(budget.try_send(ticket, 1_000), Err(4_000));
+    assert_eq!(budget.try_send(ticket, 5_000), Ok(()));
+}
+
+#[test]
+fn a_burst_never_exceeds_any_limit_as_the_server_counts() {
+    // Simulate: requests take 30 ms to arrive and 30 more to be answered.
+    let limits = [
+        Limit {
+            calls: 10,
+            window_ms: 200,
+        },
+        Limit {
+            calls: 25,
+            window_ms: 1_000,
+        },
+    ];
+    let mut budget = Budget::new(&limits);
+    let tickets: Vec<u64> = (0..60).map(|_| budget.ticket()).collect();
+    let (mut arrivals, mut pending, mut now) = (Vec::new(), Vec::new(), 0u64);
+    let mut next = 0;
+    while next < tickets.len() || !pending.is_empty() {
+        pending.retain(|&(arrival, answer)| {
+            if answer <= now {
+                arrivals.push(arrival);
+                budget.finished(now);
+                false
+            } else {
+                true
+            }
+        });
+        while next < tickets.len() && budget.try_send(tickets[next], now).is_ok() {
+            pending.push((now + 30, now + 60));
+            next += 1;
+        }
+        now += 1;
+    }
+    for limit in limits {
+        for &start in &arrivals {
+            let seen = arrivals
+                .iter()
+                .filter(|&&a| a >= start && a < start + limit.window_ms)
+                .count();
+            assert!(
+                seen <= limit.calls as usize,
+                "{seen} in {} ms",
+                limit.window_ms
+            );
+        }
+    }
 }
 
 #[test]
 fn no_limits_means_no_waiting() {
     let mut budget = Budget::new(&[]);
     for _ in 0..10_000 {
-        assert_eq!(budget.reserve(7), 7);
+        let ticket = budget.ticket();
+        assert_eq!(budget.try_send(ticket, 7), Ok(()));
     }
 }

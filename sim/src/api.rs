@@ -5,7 +5,9 @@
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
-use axum::http::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{
+    HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
@@ -167,6 +169,21 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
     }
     debug_assert!(parts.method == Method::GET || parts.method == Method::POST);
 
+    let endpoint = match route {
+        Route::Get(_) => "get",
+        Route::Cancel(_) => "cancel",
+    };
+    let admitted = lock(&state.quota).admit(endpoint, std::time::Instant::now());
+    if let Err(seconds) = admitted {
+        let mut resp = ids.error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            &format!("Rate limit is exceeded. Try again in {seconds} seconds."),
+        );
+        resp.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        return resp;
+    }
     match route {
         Route::Get(id) => match lock(&state.store).get(&id) {
             Some(entity) => ids.respond(StatusCode::OK, &with_context(entity)),
@@ -177,7 +194,8 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
                 Ok(c) => c,
                 Err((code, message)) => return ids.error(StatusCode::BAD_REQUEST, code, message),
             };
-            let outcome = lock(&state.store).cancel(&id, principal, &comment, &now_iso());
+            let race = lock(&state.races).remove(&id.to_ascii_lowercase());
+            let outcome = lock(&state.store).cancel(&id, principal, &comment, &now_iso(), race);
             match outcome {
                 CancelOutcome::Cancelled(entity) => {
                     ids.respond(StatusCode::OK, &with_context(&entity))

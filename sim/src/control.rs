@@ -10,8 +10,10 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use crate::faults::Fault;
-use crate::state::{lock, AppState};
+use crate::quota::Limit;
+use crate::state::{lock, AppState, Race};
 use crate::util::percent_decode;
+use std::time::Duration;
 
 /// Control bodies are small; anything bigger is a mistake.
 const MAX_CONTROL_BODY: usize = 16 * 1024 * 1024;
@@ -100,6 +102,32 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
             }
             _ => not_allowed(m),
         },
+        ["quota"] => match *m {
+            Method::GET => reply(StatusCode::OK, &lock(&state.quota).describe()),
+            Method::PUT => match quota_limits(&body) {
+                Ok(limits) => {
+                    lock(&state.quota).set_limits(limits);
+                    ok()
+                }
+                Err(e) => error(StatusCode::BAD_REQUEST, e),
+            },
+            _ => not_allowed(m),
+        },
+        ["race", raw_id] => match *m {
+            Method::POST => {
+                let Some(id) = percent_decode(raw_id).filter(|i| !i.is_empty()) else {
+                    return error(StatusCode::BAD_REQUEST, "invalid action id");
+                };
+                match race(&body) {
+                    Ok(race) => {
+                        lock(&state.races).insert(id.to_ascii_lowercase(), race);
+                        ok()
+                    }
+                    Err(e) => error(StatusCode::BAD_REQUEST, e),
+                }
+            }
+            _ => not_allowed(m),
+        },
         ["entra"] => match *m {
             Method::GET => {
                 let e = lock(&state.entra);
@@ -140,4 +168,40 @@ fn not_allowed(m: &Method) -> Response {
         StatusCode::METHOD_NOT_ALLOWED,
         format!("method {m} not allowed here"),
     )
+}
+
+/// `{"limits": [{"calls": N, "window_ms": M}, …]}`; an empty list turns the quota off.
+fn quota_limits(body: &[u8]) -> Result<Vec<Limit>, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Some(Value::Array(items)) = value.get("limits") else {
+        return Err("body must be {\"limits\": [{\"calls\": N, \"window_ms\": M}, …]}".into());
+    };
+    items
+        .iter()
+        .map(|item| {
+            let number = |key: &str| item.get(key).and_then(Value::as_u64).filter(|n| *n > 0);
+            match (number("calls"), number("window_ms")) {
+                (Some(calls), Some(ms)) => Ok(Limit {
+                    calls: calls as usize,
+                    window: Duration::from_millis(ms),
+                }),
+                _ => Err("each limit needs positive whole calls and window_ms".to_owned()),
+            }
+        })
+        .collect()
+}
+
+/// `{"mode": "completes_first", "status": "Succeeded"}` or `{"mode": "command_completes"}`.
+fn race(body: &[u8]) -> Result<Race, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    match value.get("mode").and_then(Value::as_str) {
+        Some("completes_first") => match value.get("status").and_then(Value::as_str) {
+            Some(status @ ("Succeeded" | "Failed" | "TimeOut")) => {
+                Ok(Race::CompletesFirst(status.to_owned()))
+            }
+            _ => Err("completes_first needs status Succeeded, Failed or TimeOut".into()),
+        },
+        Some("command_completes") => Ok(Race::CommandCompletes),
+        _ => Err("mode must be completes_first or command_completes".into()),
+    }
 }

@@ -11,6 +11,7 @@ mod control;
 mod cors;
 mod entra;
 mod faults;
+mod quota;
 mod seed;
 mod server;
 mod state;
@@ -26,7 +27,7 @@ use state::{AppState, SeedKind, StaticMount};
 
 const USAGE: &str = "usage: mde-sim [--port N] [--token T]... [--seed default|none] \
 [--static PREFIX=DIR]... [--exit-on-stdin-eof] [--max-lifetime-secs N] [--quiet] [--banner] [--entra-tenant T] \
-[--entra-client-id C] [--entra-client-secret S] [--token-lifetime-secs N]";
+[--entra-client-id C] [--entra-client-secret S] [--token-lifetime-secs N] [--quota off|CALLS/WINDOW_MS,...]";
 
 #[derive(Debug)]
 struct Options {
@@ -39,6 +40,7 @@ struct Options {
     quiet: bool,
     banner: bool,
     entra: entra::EntraConfig,
+    quota: Vec<quota::Limit>,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
@@ -52,6 +54,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
         quiet: false,
         banner: false,
         entra: entra::EntraConfig::default(),
+        quota: quota::DEFENDER.to_vec(),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -72,6 +75,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
                     .parse()
                     .map_err(|_| "--port must be 0..=65535".to_owned())?
             }
+            "--quota" => o.quota = quota::parse_limits(&value("--quota")?)?,
             "--token" => {
                 let t = value("--token")?;
                 if t.is_empty() || t.contains(char::is_whitespace) {
@@ -222,6 +226,7 @@ async fn run(opts: Options) {
 
     let mut state = AppState::new(opts.tokens, opts.seed, opts.quiet, opts.statics);
     state.entra_config = opts.entra;
+    state.set_default_quota(opts.quota);
     let state = Arc::new(state);
     server::serve(listener, app::router(state)).await;
 }

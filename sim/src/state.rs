@@ -3,6 +3,7 @@
 //! (serde_json with `preserve_order`) so hostile or odd shapes put by tests are returned
 //! exactly as given, field order included.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
@@ -11,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::entra::{EntraConfig, EntraState};
 use crate::faults::FaultQueue;
+use crate::quota::{Limit, Quota, DEFENDER};
 use crate::seed;
 
 /// Which data `--seed` loads at start-up and `POST /_sim/reset` restores.
@@ -88,10 +90,21 @@ impl Store {
     }
 
     /// Cancels a Pending/InProgress action, filling the cancellation fields like MDE does.
-    pub fn cancel(&mut self, id: &str, requestor: &str, comment: &str, now: &str) -> CancelOutcome {
+    pub fn cancel(
+        &mut self,
+        id: &str,
+        requestor: &str,
+        comment: &str,
+        now: &str,
+        race: Option<Race>,
+    ) -> CancelOutcome {
         let Some(action) = self.actions.get_mut(&id.to_ascii_lowercase()) else {
             return CancelOutcome::NotFound;
         };
+        if let (Some(Race::CompletesFirst(status)), Some(obj)) = (&race, action.as_object_mut()) {
+            obj.insert("status".into(), status.clone().into());
+            obj.insert("lastUpdateDateTimeUtc".into(), now.into());
+        }
         let status = match action.get("status") {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
@@ -106,9 +119,26 @@ impl Store {
             obj.insert("cancellationRequestor".into(), requestor.into());
             obj.insert("cancellationComment".into(), comment.into());
             obj.insert("cancellationDateTimeUtc".into(), now.into());
+            if race == Some(Race::CommandCompletes) {
+                if let Some(Value::Array(commands)) = obj.get_mut("commands") {
+                    for command in commands.iter_mut().filter_map(Value::as_object_mut) {
+                        command.insert("commandStatus".into(), "Completed".into());
+                    }
+                }
+            }
         }
         CancelOutcome::Cancelled(action.clone())
     }
+}
+
+/// How an action's next cancel races with the action finishing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Race {
+    /// The action reaches this final status just before the cancel is processed, so
+    /// the cancel is refused like any cancel of a finished action.
+    CompletesFirst(String),
+    /// The cancel goes through, but the live-response commands had already completed.
+    CommandCompletes,
 }
 
 /// One `/api` request as received, for `GET /_sim/requests`.
@@ -137,6 +167,11 @@ pub struct AppState {
     pub entra: Mutex<EntraState>,
     /// The app registration the token endpoint accepts (`--entra-*` flags).
     pub entra_config: EntraConfig,
+    /// Defender's rate limit per endpoint, and the limits `/_sim/reset` restores.
+    pub quota: Mutex<Quota>,
+    pub default_quota: Vec<Limit>,
+    /// Actions whose next cancel races with their completion (`/_sim/race`).
+    pub races: Mutex<HashMap<String, Race>>,
     pub tokens: Vec<String>,
     pub seed: SeedKind,
     pub quiet: bool,
@@ -164,6 +199,9 @@ impl AppState {
             requests: Mutex::new(Vec::new()),
             entra: Mutex::new(EntraState::default()),
             entra_config: EntraConfig::default(),
+            quota: Mutex::new(Quota::new(DEFENDER.to_vec())),
+            default_quota: DEFENDER.to_vec(),
+            races: Mutex::new(HashMap::new()),
             tokens,
             seed,
             quiet,
@@ -177,6 +215,14 @@ impl AppState {
         lock(&self.faults).clear();
         lock(&self.requests).clear();
         lock(&self.entra).reset();
+        lock(&self.quota).set_limits(self.default_quota.clone());
+        lock(&self.races).clear();
+    }
+
+    /// The limits the server starts with and `/_sim/reset` restores (`--quota`).
+    pub fn set_default_quota(&mut self, limits: Vec<Limit>) {
+        self.default_quota = limits.clone();
+        self.quota = Mutex::new(Quota::new(limits));
     }
 
     /// The principal a token stands for, or `None` if the token is not accepted: a static
@@ -206,7 +252,13 @@ mod tests {
     #[test]
     fn cancel_pending_sets_fields() {
         let mut s = Store::new(SeedKind::Default);
-        let out = s.cancel(seed::PENDING_ISOLATE, DEFAULT_PRINCIPAL, "wrong host", NOW);
+        let out = s.cancel(
+            seed::PENDING_ISOLATE,
+            DEFAULT_PRINCIPAL,
+            "wrong host",
+            NOW,
+            None,
+        );
         let CancelOutcome::Cancelled(v) = out else {
             panic!("expected cancel, got {out:?}");
         };
@@ -221,7 +273,7 @@ mod tests {
         assert_eq!(s.get(seed::PENDING_ISOLATE).unwrap()["status"], "Cancelled");
         // A second cancel now fails.
         assert_eq!(
-            s.cancel(seed::PENDING_ISOLATE, DEFAULT_PRINCIPAL, "again", NOW),
+            s.cancel(seed::PENDING_ISOLATE, DEFAULT_PRINCIPAL, "again", NOW, None),
             CancelOutcome::NotCancellable("Cancelled".into())
         );
     }
@@ -231,7 +283,7 @@ mod tests {
         let mut s = Store::new(SeedKind::Default);
         let upper = seed::IN_PROGRESS_QUARANTINE.to_ascii_uppercase();
         assert!(matches!(
-            s.cancel(&upper, OTHER_PRINCIPAL, "c", NOW),
+            s.cancel(&upper, OTHER_PRINCIPAL, "c", NOW, None),
             CancelOutcome::Cancelled(_)
         ));
     }
@@ -246,12 +298,12 @@ mod tests {
             (seed::CANCELLED, "Cancelled"),
         ] {
             assert_eq!(
-                s.cancel(id, DEFAULT_PRINCIPAL, "c", NOW),
+                s.cancel(id, DEFAULT_PRINCIPAL, "c", NOW, None),
                 CancelOutcome::NotCancellable(status.into())
             );
         }
         assert_eq!(
-            s.cancel("nope", DEFAULT_PRINCIPAL, "c", NOW),
+            s.cancel("nope", DEFAULT_PRINCIPAL, "c", NOW, None),
             CancelOutcome::NotFound
         );
     }
@@ -273,7 +325,7 @@ mod tests {
         let v = s.put("NEW-ID", m);
         assert_eq!(v.as_object().unwrap().keys().next().unwrap(), "id");
         assert_eq!(
-            s.cancel("new-id", "p", "c", NOW),
+            s.cancel("new-id", "p", "c", NOW, None),
             CancelOutcome::NotCancellable("7".into())
         );
         s.reset(SeedKind::Default);

@@ -145,9 +145,10 @@ impl MachineActionsClient {
         let mut refreshed = false;
         loop {
             attempt += 1;
-            self.wait_for_quota(operation, deadline).await?;
             let token = self.config.token.resolve(deadline).await?;
+            self.wait_for_quota(operation, deadline).await?;
             let response = send(&build(&token), deadline).await;
+            self.budget(operation, |b| b.finished(now_ms()));
             let result = response
                 .and_then(|response| interpret(operation, response, now_ms() / 1000))
                 .map_err(|e| e.redact(token.secret()));
@@ -174,20 +175,28 @@ impl MachineActionsClient {
         }
     }
 
-    /// Takes the next send time from the endpoint's budget and waits for it.
+    /// Waits, first come first served, until the endpoint's budget has room;
+    /// the request then counts as in flight until `finished`.
     async fn wait_for_quota(&self, operation: Operation, deadline: &Deadline) -> Result<(), Error> {
-        let now = now_ms();
-        let at = self.budget(operation, |b| b.reserve(now));
-        if at <= now {
-            return Ok(());
+        let ticket = self.budget(operation, Budget::ticket);
+        loop {
+            let wait = match self.budget(operation, |b| b.try_send(ticket, now_ms())) {
+                Ok(()) => return Ok(()),
+                Err(wait) => wait,
+            };
+            let slept = if wait >= deadline.remaining_ms() {
+                Err(Error::new(
+                    ErrorKind::RateLimited,
+                    "The client's quota budget (Defender allows 100 calls a minute and 1,500 an hour) leaves no room before the deadline; nothing was sent. Try again later or raise timeoutMs.",
+                ))
+            } else {
+                deadline.sleep(wait).await
+            };
+            if let Err(error) = slept {
+                self.budget(operation, |b| b.give_up(ticket));
+                return Err(error);
+            }
         }
-        if at - now >= deadline.remaining_ms() {
-            return Err(Error::new(
-                ErrorKind::RateLimited,
-                "The client's quota budget (Defender allows 100 calls a minute and 1,500 an hour) leaves no room before the deadline; nothing was sent. Try again later or raise timeoutMs.",
-            ));
-        }
-        deadline.sleep(at - now).await
     }
 
     fn budget<T>(&self, operation: Operation, f: impl FnOnce(&mut Budget) -> T) -> T {

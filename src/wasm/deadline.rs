@@ -94,12 +94,17 @@ impl Deadline {
     /// ignores the signal (a token function, a stalled body) cannot hang the call.
     pub(crate) async fn race(&self, promise: Promise) -> Result<JsValue, Error> {
         let signal = self.signal();
+        let mut listener = None;
         let stop = Promise::new(&mut |_resolve, reject| {
             let _ = signal.add_event_listener_with_callback("abort", &reject);
+            listener = Some(reject);
         });
-        JsFuture::from(Promise::race(&Array::of2(&promise, &stop)))
-            .await
-            .map_err(|e| self.failure(e))
+        let settled = JsFuture::from(Promise::race(&Array::of2(&promise, &stop))).await;
+        // A call that waits many times must not pile up listeners.
+        if let Some(reject) = listener {
+            let _ = signal.remove_event_listener_with_callback("abort", &reject);
+        }
+        settled.map_err(|e| self.failure(e))
     }
 
     /// Names a rejection: the caller's abort, our timeout, or else the network.

@@ -403,6 +403,54 @@ const TESTS = [
     equal((await t.apiRequests()).length, 3, "requests sent");
   }],
 
+  ["a burst of 300 cancels through one client stays inside the quota: zero 429s, all cancelled", async (t) => {
+    const limits = [{ calls: 100, windowMs: 1000 }, { calls: 1500, windowMs: 60000 }];
+    await t.control("PUT", "/quota", { limits: limits.map((l) => ({ calls: l.calls, window_ms: l.windowMs })) });
+    const ids = Array.from({ length: 300 }, (_, i) => `30000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+    for (const id of ids) await t.seed(id, pendingIsolation);
+    const client = new t.pkg.MachineActionsClient({ token: TOKEN, baseUrl: t.sim, quota: limits });
+    const started = Date.now();
+    const results = await Promise.all(ids.map((id) => client.cancel(id, "burst")));
+    const elapsed = Date.now() - started;
+    equal(results.filter((r) => r.outcome === "cancelled").length, 300, "cancelled");
+    equal((await t.control("GET", "/quota")).rejected, 0, "429s from the simulator");
+    check(elapsed >= 2000, `spread over the windows (${elapsed} ms)`);
+    client.free();
+  }],
+
+  ["a 429 from the server pauses the client's whole budget, then every call succeeds", async (t) => {
+    await t.control("PUT", "/quota", { limits: [{ calls: 2, window_ms: 1000 }] });
+    const ids = Array.from({ length: 4 }, (_, i) => `40000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+    for (const id of ids) await t.seed(id, pendingIsolation);
+    const client = new t.pkg.MachineActionsClient({ token: TOKEN, baseUrl: t.sim, quota: false });
+    const results = await Promise.all(ids.map((id) => client.cancel(id, "paused")));
+    equal(results.filter((r) => r.outcome === "cancelled").length, 4, "cancelled");
+    const { rejected } = await t.control("GET", "/quota");
+    check(rejected >= 1 && rejected <= 2, `429s: ${rejected}`);
+  }],
+
+  ["an action that completes while being cancelled is not_cancellable", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    await t.control("POST", `/race/${PENDING}`, { mode: "completes_first", status: "Succeeded" });
+    const error = await t.rejects(t.cancel(), "not_cancellable");
+    equal(error.action_status, "Succeeded", "action_status");
+  }],
+
+  ["a live response cancelled after its command completed is cancelled, with the notice", async (t) => {
+    await t.seed(PENDING, { ...pendingIsolation, type: "LiveResponse",
+      commands: [{ index: 0, commandStatus: "Created", errors: [], command: { type: "RunScript", params: [] } }] });
+    await t.control("POST", `/race/${PENDING}`, { mode: "command_completes" });
+    const result = await t.cancel();
+    equal(result.outcome, "cancelled", "outcome");
+    check(result.notice?.includes("completed"), `notice: ${result.notice}`);
+  }],
+
+  ["a 10 MB body is refused as invalid_response without being read", async (t) => {
+    await t.fault({ status: 200, body_size: 10 * 1024 * 1024 });
+    const error = await t.rejects(t.cancel(), "invalid_response");
+    check(error.message.includes("1 MiB"), "says why");
+  }],
+
   ["retries: 0 sends once", async (t) => {
     await t.fault({ status: 503, times: 0 });
     const error = await t.rejects(t.cancel({ retries: 0 }), "server");

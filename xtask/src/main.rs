@@ -80,7 +80,7 @@ fn bench() -> Result<(), String> {
     setup::ensure_npm()?;
     build::package()?;
     let sim_bin = sim::build(true)?;
-    let server = sim::Sim::start(&sim_bin, &["--token", "sim-token"])?;
+    let server = sim::Sim::start(&sim_bin, &["--quota", "off"])?;
     process::run(
         process::node()
             .arg("tests/bench/bench.mjs")
