@@ -75,13 +75,20 @@ pub fn judge_read_back(
         ActionStatus::Pending | ActionStatus::InProgress => return Err(original),
         _ => return Err(not_cancellable(action)),
     };
-    let mut notice = String::from(READ_BACK);
+    // A bare 400 is Defender's ordinary answer to a second cancel, so only a
+    // lost answer (timeout, network) is worth a word about the read-back.
+    let mut notice = String::new();
+    if original.kind() != ErrorKind::BadRequest {
+        notice.push_str(READ_BACK);
+    }
     if let Some(extra) = completed_despite_cancel(action) {
-        notice.push(' ');
+        if !notice.is_empty() {
+            notice.push(' ');
+        }
         notice.push_str(extra);
     }
     read.outcome = Some(outcome);
-    read.notice = Some(notice);
+    read.notice = (!notice.is_empty()).then_some(notice);
     Ok(read)
 }
 

@@ -15,6 +15,12 @@ const READ_PERMISSIONS = ["Machine.Read.All or Machine.ReadWrite.All (applicatio
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GUID_SHAPE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
 const OPEN_STATES = new Set(["Pending", "InProgress"]);
+/** What an analyst can do about an action that finished before the cancel. */
+const FINAL_ADVICE = {
+  Succeeded: "What it did on the device stays done. To reverse it, start the opposite action (for example, release an isolated device with Unisolate).",
+  Failed: "It failed on the device by itself; there is nothing to cancel. Check status for its error code.",
+  TimeOut: "The device never completed it in time; there is nothing to cancel. Start it again if it is still needed.",
+};
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -100,6 +106,10 @@ function applyTarget() {
     el.tokenLabel.textContent = "Simulator token";
     el.tokenHint.textContent = `The simulator's token (${SIM_TOKEN}) is filled in. Kept in this tab's memory only.`;
     if (el.token.value === "") el.token.value = SIM_TOKEN;
+  } else if (target === "custom") {
+    el.tokenLabel.textContent = "Proxy key or bearer token";
+    el.tokenHint.textContent = "The key your edge proxy expects (sent as Authorization: Bearer …), or a Defender access token if the proxy forwards yours. Kept in this tab's memory only — never stored, never put in the URL.";
+    if (el.token.value === SIM_TOKEN) el.token.value = "";
   } else {
     el.tokenLabel.textContent = "Bearer token";
     el.tokenHint.textContent = "An access token for the Defender API (audience https://api.securitycenter.microsoft.com). Kept in this tab's memory only — never stored, never put in the URL.";
@@ -415,15 +425,19 @@ function renderResult(result, op) {
   const head = h("div", { class: "result-head" },
     h("h3", { id: "result-heading" }, type, typeof a.scope === "string" && a.scope ? ` · ${a.scope}` : ""),
     statusBadge(status));
+  const outcome = op === "cancel" ? cancelOutcome(result.outcome, status) : null;
+  const notice = op === "cancel" && typeof result.notice === "string" && result.notice.trim() !== "" ? result.notice.trim() : null;
   const sub = h("p", { class: "result-sub" },
-    op === "cancel" ? "Cancel request accepted" : "Current status",
+    op === "cancel" ? "Cancel" : "Current status",
     ` — HTTP ${result.status_code} ${result.reason ?? ""}`.trimEnd(), ` at ${when}`);
 
   let noteText;
-  if (op === "cancel" && status === "Cancelled") {
-    noteText = "Defender recorded the cancellation. A command the device had already started may still finish.";
+  if (outcome?.key === "already_cancelled") {
+    noteText = "Someone — or an earlier request — had cancelled this action before; this request changed nothing. Who cancelled it and when is shown below.";
+  } else if (op === "cancel" && status === "Cancelled") {
+    noteText = notice ? null : "A command the device had already started may still finish.";
   } else if (op === "cancel") {
-    noteText = `Defender answered, but the action reads ${status}. Check its status again in a moment.`;
+    noteText = `Defender accepted the cancel, but the action reads ${status}. Check its status again in a moment.`;
   } else if (OPEN_STATES.has(status)) {
     noteText = `This action is ${status === "Pending" ? "pending" : "in progress"} and can still be cancelled.`;
   } else {
@@ -448,6 +462,7 @@ function renderResult(result, op) {
   );
 
   const raw = {
+    ...(op === "cancel" ? { outcome: result.outcome ?? null, notice: result.notice ?? null } : {}),
     status_code: result.status_code,
     reason: result.reason,
     response_headers: result.response_headers,
@@ -457,13 +472,50 @@ function renderResult(result, op) {
     h("summary", {}, "Raw JSON result"),
     h("pre", { tabindex: "0", "aria-label": "Raw JSON result" }, JSON.stringify(raw, null, 2)));
 
+  const outcomeBox = outcome
+    ? h("div", { class: `outcome o-${outcome.tone}`, id: "result-outcome", "data-outcome": outcome.key },
+      h("span", { class: "outcome-icon", "aria-hidden": "true" }, outcome.icon),
+      h("p", {}, h("strong", {}, outcome.title), h("span", { class: "sub" }, outcome.detail)))
+    : null;
+  const noticeBox = notice
+    ? h("div", { class: "notice result-notice", id: "result-notice", role: "note", "aria-label": "Important" },
+      h("span", { class: "notice-mark", "aria-hidden": "true" }, "!"),
+      h("p", {}, h("strong", {}, "Important: "), notice))
+    : null;
+
   el.result.replaceChildren(h("article", { class: "result", "aria-labelledby": "result-heading" },
-    head, sub, h("p", { class: "note" }, noteText), facts, details));
+    head, sub, outcomeBox, noticeBox, noteText ? h("p", { class: "note" }, noteText) : null, facts, details));
 
   revealResult();
-  announce(op === "cancel"
-    ? `Cancel sent. The action now reads ${status}.`
-    : `Status checked: the action is ${status}.`);
+  announce([
+    op === "cancel"
+      ? `${outcome ? `${outcome.title}.` : "Cancel sent."} The action reads ${status}.`
+      : `Status checked: the action is ${status}.`,
+    notice ? `Important: ${notice}` : "",
+  ].join(" ").trim());
+}
+
+/** The headline of a cancel's result, from the package's `outcome` (or the status, if absent). */
+function cancelOutcome(outcome, status) {
+  if (outcome === "already_cancelled") {
+    return {
+      key: "already_cancelled", tone: "info", icon: "i",
+      title: "Already cancelled before — nothing to do",
+      detail: "The action had been cancelled before this request; it was not cancelled again.",
+    };
+  }
+  if (status === "Cancelled") {
+    return {
+      key: "cancelled", tone: "ok", icon: "✓",
+      title: "Cancelled by this request",
+      detail: "Defender recorded the cancellation from this request.",
+    };
+  }
+  return {
+    key: typeof outcome === "string" ? outcome : "unknown", tone: "warn", icon: "!",
+    title: "Cancel accepted — not in effect yet",
+    detail: `Defender took the cancel, but the action still reads ${status}.`,
+  };
 }
 
 /** What to do, per error kind. Returns [title, [paragraphs or nodes]]. */
@@ -473,6 +525,12 @@ function advice(err, op) {
     case "invalid_input":
       return ["Nothing was sent: an input was refused", ["Fix the value named below and try again."]];
     case "unauthorized":
+      if (currentTarget() === "custom") {
+        return [`Proxy key or token refused${code}`, [
+          "The server at the custom base URL refused the key or token. If it is your edge proxy, the token field must hold the proxy's key exactly (the value its operator set as PROXY_API_KEY): check it, or ask for the current one.",
+          "If the proxy forwards your own Defender token instead, that token is missing, expired (they last about an hour) or was issued for the wrong audience (https://api.securitycenter.microsoft.com).",
+        ]];
+      }
       return [`Token refused${code}`, [
         "The token is missing, expired (they last about an hour) or was issued for the wrong audience.",
         "Get a new token for https://api.securitycenter.microsoft.com (the same audience for every commercial regional host); for GCC High/DoD sign in at login.microsoftonline.us.",
@@ -525,6 +583,13 @@ function advice(err, op) {
         "The request was aborted. If it had already reached Defender, the cancel may still have been applied.",
         "Use Check status to see where the action stands.",
       ]];
+    case "not_cancellable": {
+      const final = typeof err.action_status === "string" && err.action_status ? err.action_status : "a final status";
+      return [`Too late to cancel: the action already finished as ${final}`, [
+        `Nothing was changed: the action had finished before this cancel reached it.`,
+        FINAL_ADVICE[err.action_status] ?? "Use Check status to see its details.",
+      ]];
+    }
     case "invalid_response":
       return ["The answer was not a machine action", [
         "The server (or a proxy in front of it) answered with something that is not Defender's JSON, such as an HTML error page. Check the base URL and the proxy.",
@@ -540,20 +605,23 @@ function renderError(err, op, id) {
     return;
   }
   const [title, paragraphs] = advice(err, op);
-  const box = h("div", { class: "error-box", "data-kind": err.kind },
+  const attempts = Number.isInteger(err.attempts) && err.attempts > 1 ? err.attempts : null;
+  const box = h("div", { class: err.kind === "not_cancellable" ? "error-box settled" : "error-box", "data-kind": err.kind },
     h("h3", { id: "result-heading" }, title),
     paragraphs.map((p) => (p instanceof Node ? p : h("p", {}, p))),
     h("p", { class: "lib-msg" }, "Details: ", h("span", { id: "error-message" }, err.message)),
   );
   const facts = h("dl", { class: "facts" },
     fact("Request", op === "cancel" ? `Cancel ${id}` : `Get ${id}`),
+    typeof err.action_status === "string" && err.action_status ? fact("Final status", statusBadge(err.action_status)) : null,
+    attempts ? fact("Attempts", h("span", { id: "error-attempts" }, `${attempts} requests (the first and ${attempts - 1} automatic ${attempts - 1 === 1 ? "retry" : "retries"})`)) : null,
     err.status_code ? fact("HTTP status", String(err.status_code), err.error_code ? h("span", { class: "sub mono-val" }, err.error_code) : null) : null,
     typeof err.retry_after_seconds === "number" ? fact("Retry after", `${err.retry_after_seconds} s`) : null,
     err.correlation_id ? fact("Correlation ID", correlationValue(err.correlation_id)) : null,
   );
   el.result.replaceChildren(h("article", { class: "result", "aria-labelledby": "result-heading" }, box, facts));
   revealResult();
-  announce(`Error: ${title}.`);
+  announce(err.kind === "not_cancellable" ? `${title}. Nothing was changed.` : `Error: ${title}.${attempts ? ` Gave up after ${attempts} attempts.` : ""}`);
 }
 
 /** On a narrow screen the result is below the form: bring its top into view. */

@@ -87,12 +87,14 @@ impl MachineActionsClient {
         let reserve = u64::from(total / 4).min(READ_BACK_RESERVE_MS) as u32;
         let cancel_time = Timeout::from_millis(f64::from(total - reserve))?;
         let base = &self.config.base_url;
-        let answer = {
+        let (answer, unused_ms) = {
             let deadline = Deadline::start_part(cancel_time, whole, signal)?;
-            self.attempts(Operation::Cancel, &deadline, |token| {
-                cancel_request(base, id, comment, token)
-            })
-            .await
+            let answer = self
+                .attempts(Operation::Cancel, &deadline, |token| {
+                    cancel_request(base, id, comment, token)
+                })
+                .await;
+            (answer, deadline.remaining_ms())
         };
         let error = match answer {
             Ok(response) => return judge_answer(response),
@@ -102,7 +104,8 @@ impl MachineActionsClient {
         if signal.is_some_and(AbortSignal::aborted) {
             return Err(error);
         }
-        let read_time = Timeout::from_millis(f64::from(reserve.max(1)))?;
+        // The reserve, plus whatever the cancel left of its own share.
+        let read_time = Timeout::from_millis((u64::from(reserve) + unused_ms).max(1) as f64)?;
         let read = match Deadline::start_part(read_time, whole, signal) {
             Ok(deadline) => {
                 self.attempts(Operation::Get, &deadline, |token| {

@@ -4,8 +4,12 @@
 //
 //   node tests/page/page.mjs --sim-bin target/debug/mde-sim [--only SUBSTRING]
 //
-// Output: `ok - page: NAME` / `not ok - page: NAME` (+ indented detail) per test, then
-// `N passed, M failed`. Exit code 0 only if every test passed.
+// Then the core tests again with the page pointed at the edge Worker (edge/worker.mjs in
+// workerd): "Custom base URL" = the Worker, token = its proxy key.
+//
+// Output: `ok - page: NAME` / `not ok - page: NAME` (+ indented detail) per test (the
+// Worker's: `ok - page via Worker: NAME`), then `N passed, M failed`. Exit code 0 only if
+// every test passed.
 
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
@@ -13,7 +17,10 @@ import zlib from "node:zlib";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
+import { createServer } from "node:net";
+import { randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
+import { writeConfig, startWorkerd } from "../../edge/serve.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const args = parseArgs(process.argv.slice(2));
@@ -21,11 +28,20 @@ const simBin = resolve(root, args["sim-bin"] ?? "target/debug/mde-sim");
 const artifacts = join(root, "artifacts");
 const AXE = join(root, "node_modules/axe-core/axe.min.js");
 
+// The simulator also plays Entra ID for the Worker (client credentials); these are the
+// app registration the Worker presents. The proxy key is what the page sends to the Worker.
+const ENTRA_TENANT = "0d2c9a41-5e6f-4b7a-8c9d-0e1f2a3b4c5d";
+const ENTRA_CLIENT_ID = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
+const ENTRA_SECRET = `page-client-secret-${randomBytes(12).toString("hex")}`;
+const PROXY_KEY = `page-proxy-key-${randomBytes(12).toString("hex")}`;
+
 const PENDING_ISOLATE = "0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01";
 const PENDING_AV_SCAN = "1b7e4d90-3c2a-4f6b-8e15-7a9c0d3e2b02";
 const PENDING_COLLECT = "3d9a6fb2-5e4c-4b8d-a037-9cbe2f5a4d04";
 const IN_PROGRESS_ISOLATE = "4eab7ac3-6f5d-4c9e-b148-adcf3a6b5e05";
 const SUCCEEDED = "7bde0df6-9c8a-4fc1-a47b-d0f26d9e8b08";
+const SEEDED_CANCELLED = "a0e13029-cf1d-42f4-97ae-03259ac1be11";
+const LR_COMPLETED = "c0ffee00-1111-4222-8333-444455556666";
 const UNKNOWN = "00000000-0000-4000-8000-0000000000ff";
 const HOSTILE_ID = "dead0bad-0000-4000-8000-000000000666";
 const HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>";
@@ -50,6 +66,8 @@ function parseArgs(argv) {
 async function startSim() {
   const child = spawn(simBin, [
     "--port", "0", "--static", "/=www", "--static", "/pkg=pkg", "--exit-on-stdin-eof", "--quiet",
+    "--max-lifetime-secs", "900",
+    "--entra-tenant", ENTRA_TENANT, "--entra-client-id", ENTRA_CLIENT_ID, "--entra-client-secret", ENTRA_SECRET,
   ], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
   const url = await new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error("the simulator did not print its listening line in 10 s")), 10_000);
@@ -169,6 +187,9 @@ test("cancel a Pending action from the form shows Cancelled", async (t) => {
   await cancelButton(page).click();
   await waitForBadge(page, "Cancelled");
   const text = await page.locator("#result").innerText();
+  assert(await page.locator('#result-outcome[data-outcome="cancelled"]').isVisible(), "no \"cancelled\" outcome on the card");
+  assert(/Cancelled by this request/.test(text), "the card does not say \"Cancelled by this request\"");
+  assert(await page.locator("#result-notice").count() === 0, "a notice is shown although the package sent none");
   for (const expected of ["Isolate", "desktop-fin-042.contoso.local", "False positive, approved by IR lead",
     "soc-portal@contoso.onmicrosoft.com", "UTC", "(local)"]) {
     assert(text.includes(expected), `the result card does not show "${expected}"`);
@@ -177,6 +198,7 @@ test("cancel a Pending action from the form shows Cancelled", async (t) => {
   assert(/^[0-9a-f-]{36}$/i.test(corr.trim()), `no correlation id shown (got "${corr}")`);
   await page.locator("#result summary", { hasText: "Raw JSON result" }).click();
   const raw = JSON.parse(await page.locator("#result details pre").textContent());
+  assert(raw.outcome === "cancelled" && raw.notice === null, `the raw JSON's outcome/notice: ${raw.outcome}/${raw.notice}`);
   assert(raw.status_code === 200 && raw.json_body?.status === "Cancelled" && raw.response_headers?.["mise-correlation-id"] === corr.trim(),
     "the raw JSON does not hold status_code/json_body/response_headers of the answer");
   const reqs = await apiRequests();
@@ -267,6 +289,101 @@ test("404, 403 and 429 show their specific messages", async (t) => {
   text = await waitForErrorKind(page, "rate_limited");
   assert(/retry after 30 s/i.test(text), `429 message does not say to retry after 30 s: ${text.slice(0, 200)}`);
   assert((await sim("GET", `/actions/${PENDING_ISOLATE}`)).status === "Pending", "the action changed although every cancel failed");
+});
+
+test("a second cancel of the same action is a success: already cancelled before", async (t) => {
+  const page = await openPage(t);
+  await fillForm(page, PENDING_ISOLATE, "first cancel");
+  await cancelButton(page).click();
+  await page.locator('#result-outcome[data-outcome="cancelled"]').waitFor();
+  await page.getByLabel("Comment").fill("second cancel");
+  await cancelButton(page).click();
+  await page.locator('#result-outcome[data-outcome="already_cancelled"]').waitFor().catch(async () => {
+    throw new Error(`no "already cancelled" outcome; the result area shows: ${(await page.locator("#result").innerText()).slice(0, 300)}`);
+  });
+  await waitForBadge(page, "Cancelled");
+  const text = await page.locator("#result").innerText();
+  assert(/Already cancelled before — nothing to do/.test(text), "the card does not say it was already cancelled, nothing to do");
+  assert(!/Cancelled by this request/.test(text), "the card claims this request cancelled it");
+  assert(await page.locator("#result .error-box").count() === 0, "an already-cancelled action is shown as an error");
+  assert(text.includes("first cancel"), "the card does not show the earlier cancellation's comment");
+  // Defender's 400 to a second cancel is ordinary: no notice to alarm the analyst.
+  assert(!(await page.locator("#result-notice").isVisible()), "a notice is shown for an ordinary second cancel");
+  assert(/already cancelled/i.test(await page.locator("#live").textContent()), "the live region does not announce it");
+  const reqs = (await apiRequests()).map((r) => `${r.method} ${r.path}`);
+  const expected = [`POST /api/machineactions/${PENDING_ISOLATE}/cancel`, `POST /api/machineactions/${PENDING_ISOLATE}/cancel`, `GET /api/machineactions/${PENDING_ISOLATE}`];
+  assert(JSON.stringify(reqs) === JSON.stringify(expected), `requests: ${reqs.join(", ")}`);
+  const stored = await sim("GET", `/actions/${PENDING_ISOLATE}`);
+  assert(stored.cancellationComment === "first cancel", `the second cancel changed the record: ${stored.cancellationComment}`);
+
+  // An action cancelled by someone else (the seed) reads the same.
+  await page.getByLabel("Machine action ID").fill(SEEDED_CANCELLED);
+  await cancelButton(page).click();
+  await page.locator("#result .mono-val", { hasText: SEEDED_CANCELLED }).waitFor();
+  assert(await page.locator('#result-outcome[data-outcome="already_cancelled"]').isVisible(), "the seeded Cancelled action is not \"already cancelled\"");
+});
+
+test("cancelling a Succeeded action shows it is not cancellable, naming Succeeded", async (t) => {
+  const page = await openPage(t);
+  await fillForm(page, SUCCEEDED, "too late");
+  await cancelButton(page).click();
+  const text = await waitForErrorKind(page, "not_cancellable");
+  const heading = await page.locator("#result-heading").innerText();
+  assert(/Succeeded/.test(heading), `the heading does not name the final status: ${heading}`);
+  assert(/nothing was changed/i.test(text), "the message does not say nothing was changed");
+  assert(await page.locator("#result .badge", { hasText: "Succeeded" }).isVisible(), "no Succeeded badge for the final status");
+  assert(/Unisolate/.test(text), "no advice on reversing a succeeded action");
+  assert(!/Attempts/.test(text), "an attempts count is shown for a single request");
+  assert((await sim("GET", `/actions/${SUCCEEDED}`)).status === "Succeeded", "the action changed");
+});
+
+/** A Pending live response whose command already completed: a cancel comes with a notice. */
+function seedCompletedLiveResponse() {
+  return sim("PUT", `/actions/${LR_COMPLETED}`, {
+    type: "LiveResponse", scope: null, requestor: "analyst@contoso.onmicrosoft.com", requestorComment: "collect logs",
+    status: "Pending", machineId: "7c3f8a9e2d1b4c6f8e0a9b7d5c3e1f2a4b6c8d0e", computerDnsName: "srv-web-07.contoso.local",
+    creationDateTimeUtc: "2025-03-04T10:00:00.1234567Z", lastUpdateDateTimeUtc: "2025-03-04T10:01:00Z",
+    commands: [{
+      index: 0, startTime: "2025-03-04T10:00:30Z", endTime: "2025-03-04T10:00:58Z", commandStatus: "Completed", errors: [],
+      command: { type: "RunScript", params: [{ key: "ScriptName", value: "collect.ps1" }] },
+    }],
+  });
+}
+
+test("a cancelled live-response action whose command completed shows the notice", async (t) => {
+  await seedCompletedLiveResponse();
+  const page = await openPage(t);
+  await fillForm(page, LR_COMPLETED, "wrong script");
+  await cancelButton(page).click();
+  await waitForBadge(page, "Cancelled");
+  const notice = page.locator("#result-notice");
+  assert(await notice.isVisible(), "no notice on the card");
+  const said = (await notice.innerText()).trim();
+  assert(/completed/i.test(said) && /not undone/i.test(said), `the notice does not say the command completed and was not undone: ${said}`);
+  assert(await page.locator('#result-outcome[data-outcome="cancelled"]').isVisible(), "the outcome is not \"cancelled\"");
+  // Above the facts, so it is seen first.
+  const order = await page.evaluate(() => {
+    const n = document.getElementById("result-notice");
+    const facts = document.querySelector("#result dl.facts");
+    return Boolean(n.compareDocumentPosition(facts) & Node.DOCUMENT_POSITION_FOLLOWING);
+  });
+  assert(order, "the notice is not above the facts");
+  assert(/not undone/i.test(await page.locator("#live").textContent()), "the live region does not announce the notice");
+});
+
+test("retried 503s show the attempts count", async (t) => {
+  await sim("POST", "/faults", {
+    method: "POST", path_contains: "/cancel", status: 503, times: 3,
+    json: { error: { code: "ServiceUnavailable", message: "Try later.", target: "5e6f-corr-503" } },
+  });
+  const page = await openPage(t);
+  await fillForm(page, PENDING_COLLECT, "retry me");
+  await cancelButton(page).click();
+  const text = await waitForErrorKind(page, "server");
+  assert(/3 requests/.test(await page.locator("#error-attempts").innerText()), "the attempts count is not shown");
+  assert(/Gave up after 3 attempts/.test(text), "the library's message (Gave up after 3 attempts) is not shown");
+  const posts = (await apiRequests()).filter((r) => r.method === "POST");
+  assert(posts.length === 3, `expected 3 cancels, the simulator got ${posts.length}`);
 });
 
 test("Stop aborts a slow request and the buttons come back", async (t) => {
@@ -394,6 +511,19 @@ test("axe-core: no serious or critical violations, light and dark, before and af
     await waitForBadge(page, "Cancelled");
     await page.locator("#result summary").click();
     problems.push(...await axeScan(page, `${colorScheme}, after a cancel`));
+    await page.getByLabel("Comment").fill("again");
+    await cancelButton(page).click();
+    await page.locator('#result-outcome[data-outcome="already_cancelled"]').waitFor();
+    problems.push(...await axeScan(page, `${colorScheme}, already cancelled`));
+    await seedCompletedLiveResponse();
+    await page.getByLabel("Machine action ID").fill(LR_COMPLETED);
+    await cancelButton(page).click();
+    await page.locator("#result-notice").waitFor();
+    problems.push(...await axeScan(page, `${colorScheme}, cancelled, with a notice`));
+    await page.getByLabel("Machine action ID").fill(SUCCEEDED);
+    await cancelButton(page).click();
+    await waitForErrorKind(page, "not_cancellable");
+    problems.push(...await axeScan(page, `${colorScheme}, not cancellable`));
     await page.getByLabel("Machine action ID").fill(UNKNOWN);
     await cancelButton(page).click();
     await waitForErrorKind(page, "not_found");
@@ -430,6 +560,164 @@ test("screenshots at 1280 px and 360 px after a cancel", async (t) => {
   await copyFile(join(artifacts, "page-desktop.png"), docs);
   const size = (await stat(docs)).size;
   assert(size < 200 * 1024, `docs/page.png is ${Math.round(size / 1024)} KB (over 200 KB)`);
+});
+
+// ---------------------------------------------------------------- the page against the edge Worker
+
+// The same page, its connection set to "Custom base URL" = the Worker (edge/worker.mjs in
+// real workerd, the way tests/edge/edge.mjs runs it) and its token field = the proxy key.
+// The Worker gets Entra tokens from the simulator and calls the simulator's API; CORS is
+// allowed for the page's origin (the simulator serving www/) only.
+
+let WORKER = "";
+let workerd = null;
+let workerStartError = null;
+const workerdOutput = [];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once("error", fail);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function startWorker() {
+  const port = await freePort();
+  const config = writeConfig({
+    dir: join(root, "target/page-edge"),
+    workers: [{
+      name: "page-edge",
+      port,
+      env: {
+        PROXY_API_KEY: PROXY_KEY,
+        TENANT_ID: ENTRA_TENANT,
+        CLIENT_ID: ENTRA_CLIENT_ID,
+        CLIENT_SECRET: ENTRA_SECRET,
+        MDE_BASE_URL: SIM,
+        ENTRA_AUTHORITY_URL: SIM,
+        ALLOWED_ORIGINS: new URL(SIM).origin,
+        MDE_TIMEOUT_MS: "10000",
+      },
+    }],
+  });
+  workerd = startWorkerd(config, "pipe");
+  workerd.stdout.on("data", (d) => workerdOutput.push(String(d)));
+  workerd.stderr.on("data", (d) => workerdOutput.push(String(d)));
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 15_000;
+  for (;;) {
+    if (workerd.exitCode !== null) throw new Error(`workerd exited with ${workerd.exitCode}: ${workerdOutput.join("").slice(-400)}`);
+    try {
+      await fetch(`${url}/`);
+      return url;
+    } catch {
+      if (Date.now() > until) throw new Error(`workerd did not listen on ${url} within 15 s: ${workerdOutput.join("").slice(-400)}`);
+      await sleep(100);
+    }
+  }
+}
+
+const viaWorker = (name, fn) => tests.push({ group: "page via Worker", name, fn, worker: true });
+
+/** The page with its connection set to the Worker and the token field holding `key`. */
+async function openWorkerPage(t, key = PROXY_KEY) {
+  // /_sim/reset (before every test) forgets the Entra tokens the simulator issued, so the
+  // Worker's cached token would draw a 401 and a retry with a fresh one: renew it first,
+  // then clear the request log so a test sees only its own requests.
+  const warm = await fetch(`${WORKER}/api/machineactions/${SEEDED_CANCELLED}`, { headers: { Authorization: `Bearer ${PROXY_KEY}` } });
+  assert(warm.status === 200, `the Worker did not answer a GET with 200 (got ${warm.status} ${await warm.text()})`);
+  await sim("DELETE", "/requests");
+  const page = await openPage(t);
+  await page.getByRole("radio", { name: /Custom base URL/ }).check();
+  await page.locator("#custom-url").fill(WORKER);
+  assert(await page.locator("#token").inputValue() === "", "the simulator's token was left in the field for a custom target");
+  await page.getByLabel("Proxy key or bearer token", { exact: true }).fill(key);
+  assert((await page.locator("#endpoint").textContent()).startsWith(WORKER), "the endpoint line does not show the Worker's URL");
+  return page;
+}
+
+/** The key must not be in storage, cookies, the URL, the console, the page's text or the Worker's log. */
+async function assertKeyKept(t, page, key) {
+  const seen = await page.evaluate(() => ({
+    local: JSON.stringify(Object.entries(localStorage)),
+    session: JSON.stringify(Object.entries(sessionStorage)),
+    cookie: document.cookie,
+    url: location.href,
+    text: document.body.innerText,
+  }));
+  const cookies = JSON.stringify(await t.context.cookies());
+  for (const [where, value] of [["localStorage", seen.local], ["sessionStorage", seen.session], ["document.cookie", seen.cookie],
+    ["cookies", cookies], ["URL", seen.url], ["URL", page.url()], ["console", t.console.join("\n")], ["page text", seen.text],
+    ["the Worker's log", workerdOutput.join("")]]) {
+    assert(!value.includes(key), `the proxy key appears in ${where}`);
+  }
+}
+
+viaWorker("cancel a Pending action shows Cancelled", async (t) => {
+  const page = await openWorkerPage(t);
+  await fillForm(page, PENDING_ISOLATE, "Cancelled through the edge proxy");
+  await cancelButton(page).click();
+  await waitForBadge(page, "Cancelled");
+  const text = await page.locator("#result").innerText();
+  assert(/Cancelled by this request/.test(text), "the card does not say \"Cancelled by this request\"");
+  assert(text.includes("Cancelled through the edge proxy") && text.includes("desktop-fin-042.contoso.local"), "the card misses the comment or the machine");
+  const corr = ((await page.locator("#correlation-id").textContent()) ?? "").trim();
+  assert(/^[0-9a-f-]{36}$/i.test(corr), `the Worker's exposed correlation id is not shown (got "${corr}")`);
+  // The Worker, not the page, called Defender (the simulator), with an Entra token.
+  const reqs = await apiRequests();
+  assert(reqs.length === 1, `expected 1 API request upstream, the simulator got ${reqs.length}`);
+  assert(reqs[0].method === "POST" && reqs[0].path === `/api/machineactions/${PENDING_ISOLATE}/cancel`, `wrong upstream request: ${reqs[0].method} ${reqs[0].path}`);
+  assert(/^Bearer sim-at-/.test(reqs[0].headers.authorization ?? ""), "upstream did not carry an Entra token from the simulator");
+  assert(JSON.parse(reqs[0].body).Comment === "Cancelled through the edge proxy", `wrong upstream body: ${reqs[0].body}`);
+  assert((await sim("GET", `/actions/${PENDING_ISOLATE}`)).status === "Cancelled", "the simulator's action is not Cancelled");
+  await assertKeyKept(t, page, PROXY_KEY);
+});
+
+viaWorker("Check status shows the current status", async (t) => {
+  const page = await openWorkerPage(t);
+  await page.getByLabel("Machine action ID").fill(PENDING_AV_SCAN);
+  await statusButton(page).click();
+  await waitForBadge(page, "Pending");
+  assert(/can still be cancelled/.test(await page.locator("#result").innerText()), "the Pending hint is missing");
+  await page.getByLabel("Machine action ID").fill(SUCCEEDED);
+  await statusButton(page).click();
+  await waitForBadge(page, "Succeeded");
+  const reqs = await apiRequests();
+  assert(reqs.length === 2 && reqs.every((r) => r.method === "GET"), `expected 2 GETs upstream, got ${reqs.map((r) => r.method).join(", ")}`);
+  assert((await sim("GET", `/actions/${PENDING_AV_SCAN}`)).status === "Pending", "checking status changed the action");
+});
+
+viaWorker("404 shows its message", async (t) => {
+  const page = await openWorkerPage(t);
+  await fillForm(page, UNKNOWN, "stuck");
+  await cancelButton(page).click();
+  const text = await waitForErrorKind(page, "not_found");
+  assert(/check the ID/i.test(text) && /cloud/i.test(text), `404 message does not say to check the ID and the cloud: ${text}`);
+  assert(text.includes("ResourceNotFound"), "the OData error code is not shown");
+  assert(await page.locator("#correlation-id").isVisible(), "no correlation id for the 404");
+});
+
+viaWorker("a wrong proxy key shows the 401 message and nothing goes upstream", async (t) => {
+  const WRONG = `wrong-proxy-key-${randomBytes(8).toString("hex")}`;
+  const page = await openWorkerPage(t, WRONG);
+  await fillForm(page, PENDING_ISOLATE, "wrong key");
+  await cancelButton(page).click();
+  const text = await waitForErrorKind(page, "unauthorized");
+  assert(/401/.test(await page.locator("#result-heading").innerText()), "the heading does not give the 401");
+  assert(/proxy('s)? key/i.test(text) && /PROXY_API_KEY/.test(text), `the 401 message does not point at the proxy key: ${text.slice(0, 300)}`);
+  assert(!/Gave up after/.test(text), "a 401 was retried");
+  assert((await apiRequests()).length === 0, "a request reached the simulator's API");
+  assert((await sim("GET", `/actions/${PENDING_ISOLATE}`)).status === "Pending", "the action changed");
+  // Then the right key works in the same tab.
+  await page.getByLabel("Proxy key or bearer token", { exact: true }).fill(PROXY_KEY);
+  await cancelButton(page).click();
+  await waitForBadge(page, "Cancelled");
+  await assertKeyKept(t, page, WRONG);
+  await assertKeyKept(t, page, PROXY_KEY);
 });
 
 /**
@@ -494,11 +782,15 @@ try {
   simProcess = s.child;
   SIM = s.url;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
-  for (const { name, fn } of tests) {
-    if (args.only && !name.includes(args.only)) continue;
+  for (const { group = "page", name, fn, worker } of tests) {
+    if (args.only && !`${group}: ${name}`.includes(args.only)) continue;
     const t = { cleanup: [], problems: [], console: [], dialogs: [] };
     let error = null;
     try {
+      if (worker && !WORKER) {
+        if (!workerStartError) WORKER = await startWorker().catch((e) => { workerStartError = e; return ""; });
+        if (workerStartError) throw new Error(`the Worker could not start: ${workerStartError.message}`);
+      }
       await sim("POST", "/reset");
       let timer;
       await Promise.race([
@@ -512,11 +804,11 @@ try {
     for (const c of t.cleanup.reverse()) await c().catch(() => {});
     if (error) {
       failed += 1;
-      console.log(`not ok - page: ${name}`);
+      console.log(`not ok - ${group}: ${name}`);
       for (const line of String(error.message ?? error).split("\n").slice(0, 12)) console.log(`    ${line}`);
     } else {
       passed += 1;
-      console.log(`ok - page: ${name}`);
+      console.log(`ok - ${group}: ${name}`);
     }
   }
 } catch (e) {
@@ -525,6 +817,7 @@ try {
   console.log(`    ${String(e.message ?? e).split("\n")[0]}`);
 } finally {
   await browser?.close().catch(() => {});
+  if (workerd && workerd.exitCode === null) workerd.kill("SIGTERM");
   if (simProcess) {
     simProcess.stdin.end();
     simProcess.kill();
