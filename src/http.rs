@@ -42,11 +42,19 @@ pub struct HttpRequest {
 impl HttpRequest {
     /// The value of a header, by lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
+}
+
+/// The first value of header `name` (lower case) in a list of pairs.
+pub(crate) fn find_header<'a, K: AsRef<str>>(
+    headers: &'a [(K, String)],
+    name: &str,
+) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.as_ref() == name)
+        .map(|(_, v)| v.as_str())
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -90,10 +98,7 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The value of a header, by lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 }
 

@@ -2,7 +2,7 @@
 //! happened and what to do.
 
 use crate::error::{Error, ErrorKind};
-use crate::http::{canonical_reason, HttpResponse};
+use crate::http::{canonical_reason, find_header, HttpResponse};
 use crate::json::{Json, JsonError, ObjectWriter};
 use crate::model::{BodyProblem, MachineAction};
 use crate::outcome::CancelOutcome;
@@ -42,10 +42,7 @@ pub struct ActionResponse {
 impl ActionResponse {
     /// The value of a response header, by lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.response_headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        find_header(&self.response_headers, name)
     }
 }
 

@@ -10,9 +10,8 @@
 // `ok - edge: <name>` / `not ok - edge: <name>` with indented detail, then
 // `N passed, M failed`; exits 0 only if every test passed. Kills its children on exit.
 
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort, startSim as startSimulator, waitForHttp } from "../support.mjs";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { ROOT, writeConfig, startWorkerd } from "../../edge/serve.mjs";
@@ -59,35 +58,14 @@ const output = []; // workerd stdout + stderr
 const seen = []; // every response from the Worker: {what, status, headers, text}
 const issuedTokens = new Set(); // access tokens seen upstream, collected from /_sim/requests
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
-
-function startSim(extra) {
-  const child = spawn(
-    simBin,
-    ["--port", "0", "--exit-on-stdin-eof", "--quiet", "--max-lifetime-secs", "600",
-      "--entra-tenant", TENANT, "--entra-client-id", CLIENT_ID, "--entra-client-secret", SECRET, ...extra],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
+/** A simulator with this suite's app registration; its URL once it listens. */
+async function startSim(extra) {
+  const { child, url } = await startSimulator(simBin, [
+    "--max-lifetime-secs", "600",
+    "--entra-tenant", TENANT, "--entra-client-id", CLIENT_ID, "--entra-client-secret", SECRET, ...extra,
+  ]);
   children.push(child);
-  return new Promise((ok, fail) => {
-    let buf = "";
-    child.once("error", fail);
-    child.once("exit", (code) => fail(new Error(`mde-sim exited with ${code} before listening`)));
-    child.stdout.on("data", (d) => {
-      buf += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(buf);
-      if (m) ok(m[1]);
-    });
-  });
+  return url;
 }
 
 async function call(base, method, path, { headers = {}, body, what } = {}) {
@@ -182,7 +160,9 @@ try {
   const W = `http://127.0.0.1:${pMain}`;
   const WBAD = `http://127.0.0.1:${pBad}`;
   const WSHORT = `http://127.0.0.1:${pShort}`;
-  for (const port of [pMain, pBad, pShort]) await waitForPort(port);
+  for (const port of [pMain, pBad, pShort]) {
+    await waitForHttp(`http://127.0.0.1:${port}/`, { alive: () => workerd.exitCode === null });
+  }
 
   const auth = { Authorization: `Bearer ${PROXY_KEY}` };
   const cancel = (base, id, comment, extra = {}) =>
@@ -463,17 +443,3 @@ try {
 console.log(`${passed} passed, ${failed} failed`);
 killAll();
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
-
-async function waitForPort(port) {
-  const until = Date.now() + 20_000;
-  while (Date.now() < until) {
-    if (workerd.exitCode !== null) throw new Error(`workerd exited with ${workerd.exitCode}: ${output.join("").slice(-2000)}`);
-    try {
-      await fetch(`http://127.0.0.1:${port}/`);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error("workerd did not start listening");
-}

@@ -11,13 +11,11 @@
 // Worker's: `ok - page via Worker: NAME`), then `N passed, M failed`. Exit code 0 only if
 // every test passed.
 
-import { spawn } from "node:child_process";
+import { CHROMIUM_FLAGS, freePort, parseArgs, startSim } from "../support.mjs";
 import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
 import zlib from "node:zlib";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
-import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
 import { writeConfig, startWorkerd } from "../../edge/serve.mjs";
@@ -46,39 +44,13 @@ const UNKNOWN = "00000000-0000-4000-8000-0000000000ff";
 const HOSTILE_ID = "dead0bad-0000-4000-8000-000000000666";
 const HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>";
 
-// Same flags as tests/runtimes/chromium.mjs (headless, no sandbox as root, no background
-// connections: this machine's network is closed). Not imported: that module runs its suite.
-const CHROMIUM_FLAGS = [
-  "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-  "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-];
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i].startsWith("--")) out[argv[i].slice(2)] = argv[i + 1], i += 1;
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------- simulator
 
-async function startSim() {
-  const child = spawn(simBin, [
-    "--port", "0", "--static", "/=www", "--static", "/pkg=pkg", "--exit-on-stdin-eof", "--quiet",
-    "--max-lifetime-secs", "900",
+function startPageSim() {
+  return startSim(simBin, [
+    "--static", "/=www", "--static", "/pkg=pkg", "--max-lifetime-secs", "900",
     "--entra-tenant", ENTRA_TENANT, "--entra-client-id", ENTRA_CLIENT_ID, "--entra-client-secret", ENTRA_SECRET,
-  ], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
-  const url = await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error("the simulator did not print its listening line in 10 s")), 10_000);
-    child.once("error", fail);
-    child.once("exit", (code) => fail(new Error(`the simulator exited with ${code}`)));
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const m = /^mde-sim listening on (http:\/\/\S+)$/.exec(line);
-      if (m) clearTimeout(timer), ok(m[1]);
-    });
-  });
-  return { child, url };
+  ], { cwd: root });
 }
 
 let SIM = "";
@@ -574,16 +546,6 @@ let workerd = null;
 let workerStartError = null;
 const workerdOutput = [];
 
-function freePort() {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-}
 
 async function startWorker() {
   const port = await freePort();
@@ -778,7 +740,7 @@ let passed = 0;
 let failed = 0;
 let simProcess;
 try {
-  const s = await startSim();
+  const s = await startPageSim();
   simProcess = s.child;
   SIM = s.url;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });

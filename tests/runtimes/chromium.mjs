@@ -3,33 +3,20 @@
 // origin, so every call to the simulator is cross-origin, as in a portal.
 
 import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
-import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { parseArgs, report } from "./report.mjs";
+import { CHROMIUM_FLAGS, serveRepoFile } from "../support.mjs";
 
 const args = parseArgs(process.argv.slice(2));
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
-
 // Only the package and the tests are served.
-const server = createServer(async (req, res) => {
-  const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
-  if (!/^\/(pkg|tests)\//.test(path)) return res.writeHead(404).end();
-  try {
-    const body = await readFile(join(root, path));
-    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream", "cache-control": "no-store" });
-    res.end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-});
+const server = createServer((req, res) => serveRepoFile(root, req, res));
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
 let code = 1;
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumFlags() });
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
 try {
   const page = await browser.newPage();
   page.on("pageerror", (e) => console.log(`    page error: ${e.message}`));
@@ -48,11 +35,3 @@ try {
   server.close();
 }
 process.exit(code);
-
-/** Headless, sandbox off (root), and no background connections: this machine's network is closed. */
-export function chromiumFlags() {
-  return [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ];
-}

@@ -8,17 +8,16 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { extname, join, normalize } from "node:path";
+import { join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, report } from "./report.mjs";
+import { serveRepoFile } from "../support.mjs";
 
 const FIREFOX = "/usr/bin/firefox-esr";
 const args = parseArgs(process.argv.slice(2));
 const timeoutMs = Number(args["timeout-secs"] ?? 120) * 1000;
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
 
 let label = "Firefox";
 let firefox = null;
@@ -47,14 +46,7 @@ const server = createServer(async (req, res) => {
     else if (path === "/results") resolveResults(value);
     return;
   }
-  if (!/^\/(pkg|tests)\//.test(path)) return res.writeHead(404).end();
-  try {
-    const body = await readFile(join(root, path));
-    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream", "cache-control": "no-store" });
-    res.end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
+  return serveRepoFile(root, req, res);
 });
 
 let code = 1;

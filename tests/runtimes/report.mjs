@@ -1,11 +1,11 @@
 // Shared by the runtime drivers: command-line arguments and the report format
 // that `cargo xtask test` counts (`ok - …`, `not ok - …`, then `N passed, N failed`).
 
+import { parseArgs as parseArgPairs } from "../support.mjs";
+
+/** The drivers' arguments: `--sim` and `--refused` URLs are required. */
 export function parseArgs(argv) {
-  const args = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    if (argv[i].startsWith("--")) args[argv[i].slice(2)] = argv[i + 1], i += 1;
-  }
+  const args = parseArgPairs(argv);
   for (const required of ["sim", "refused"]) {
     if (!args[required]) throw new Error(`missing --${required} URL`);
   }

@@ -4,9 +4,9 @@
 
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parseArgs, report } from "./report.mjs";
+import { freePort, waitForHttp } from "../support.mjs";
 
 const args = parseArgs(process.argv.slice(2));
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -44,7 +44,7 @@ process.on("exit", stop);
 
 let code = 1;
 try {
-  await waitForPort(port, 20_000);
+  await waitForHttp(`http://127.0.0.1:${port}/ready`, { alive: () => workerd.exitCode === null });
   const query = new URLSearchParams({ sim: args.sim, refused: args.refused, ...(args.only ? { only: args.only } : {}) });
   const response = await fetch(`http://127.0.0.1:${port}/run?${query}`);
   if (!response.ok) throw new Error(`workerd answered ${response.status}: ${await response.text()}`);
@@ -56,28 +56,3 @@ try {
   stop();
 }
 process.exit(code);
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (workerd.exitCode !== null) throw new Error(`workerd exited with ${workerd.exitCode}`);
-    try {
-      await fetch(`http://127.0.0.1:${port}/ready`);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error("workerd did not start listening");
-}

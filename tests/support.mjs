@@ -1,0 +1,87 @@
+// What the test drivers share: arguments, ports, the simulator, Chromium's flags.
+
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+import { createServer } from "node:net";
+import { createInterface } from "node:readline";
+
+/** `--name value` pairs into an object. */
+export function parseArgs(argv) {
+  const args = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i].startsWith("--")) args[argv[i].slice(2)] = argv[i + 1], i += 1;
+  }
+  return args;
+}
+
+/** A loopback port nothing listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `mde-sim` on an ephemeral port and resolves with `{ child, url }` once it
+ * listens. Its stdin is a pipe, so it exits with this process (`--exit-on-stdin-eof`).
+ */
+export function startSim(simBin, args = [], { cwd } = {}) {
+  const child = spawn(simBin, ["--port", "0", "--exit-on-stdin-eof", "--quiet", ...args], {
+    cwd,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the simulator did not print its listening line in 10 s")), 10_000);
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the simulator exited with ${code} before listening`)));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const match = /^mde-sim listening on (http:\/\/\S+)$/.exec(line);
+      if (match) clearTimeout(timer), resolve({ child, url: match[1] });
+    });
+  });
+}
+
+/** Polls `url` until it answers; `alive()` false means the server died, so stop early. */
+export async function waitForHttp(url, { ms = 20_000, alive = () => true } = {}) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (!alive()) throw new Error(`the server behind ${url} exited`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+/** Headless, no sandbox (root), and no background connections: the machine's network is closed. */
+export const CHROMIUM_FLAGS = [
+  "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+  "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+];
+
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
+
+/**
+ * Answers a GET for a file under the repository's pkg/ or tests/ (nothing else is
+ * served), so a browser page can load the package and the suite from its own origin.
+ */
+export async function serveRepoFile(root, req, res) {
+  const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+  if (!/^\/(pkg|tests)\//.test(path)) return res.writeHead(404).end();
+  try {
+    const body = await readFile(join(root, path));
+    res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream", "cache-control": "no-store" });
+    res.end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+}
