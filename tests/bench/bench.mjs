@@ -96,5 +96,17 @@ for (const [name, xs] of Object.entries(times)) {
   const m = median(xs);
   console.log(`  ${name.padEnd(30)} ${(m * 1000).toFixed(0).padStart(5)} µs  ${(m / base).toFixed(3)}×`);
 }
-console.log(`\nwasm memory: ${kb(memoryBefore)} KB before, ${kb(memoryAfter)} KB after ${CALLS * 2} more wasm calls`);
+console.log(`\nwasm memory: ${kb(memoryBefore)} KB before, ${kb(memoryAfter)} KB after ${CALLS * 2} more cancels`);
+
+// Memory over many calls of every kind: successes, errors, invalid input.
+const MEMORY_CALLS = 10_000;
+const seeded = await pendingAction();
+const memoryStart = exports.memory.buffer.byteLength;
+for (let i = 0; i < MEMORY_CALLS; i += 1) {
+  if (i % 3 === 0) await client.get(seeded);
+  else if (i % 3 === 1) await client.get("00000000-0000-4000-8000-ffffffffffff").catch(() => {});
+  else await client.cancel("not-a-guid", COMMENT).catch(() => {});
+}
+const memoryEnd = exports.memory.buffer.byteLength;
+console.log(`wasm memory over ${MEMORY_CALLS} more calls (gets, 404s, invalid input): ${kb(memoryStart)} KB → ${kb(memoryEnd)} KB`);
 process.exit(0);

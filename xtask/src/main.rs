@@ -4,6 +4,7 @@
 //! in the README work on a fresh machine.
 
 mod build;
+mod fuzz;
 mod process;
 mod setup;
 mod sim;
@@ -19,6 +20,8 @@ tasks:
                    conformance suite in Node, Deno, workerd and headless Chromium
   demo [--port N]  serve the page in www/ against the built-in simulator (default port 8080)
   bench            print the package size (gzip) and the per-call time against plain fetch
+  fuzz [--seconds N] [--asan]
+                   run every cargo-fuzz target in fuzz/ for N seconds each (default 60)
   setup            only install what is missing";
 
 fn main() -> ExitCode {
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::ensure_all(),
         Some("demo") => demo(&args[1..]),
         Some("bench") => bench(),
+        Some("fuzz") => fuzz::run_all(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -61,13 +65,19 @@ fn demo(args: &[String]) -> Result<(), String> {
     build::package()?;
     let root = process::repo_root();
     let sim_bin = sim::build(false)?;
-    let status = std::process::Command::new(sim_bin)
+    // stdin is a pipe held by this process: if it dies, however, the simulator
+    // sees EOF and exits instead of keeping the port.
+    let mut child = std::process::Command::new(sim_bin)
         .current_dir(&root)
         .args(["--port", &port.to_string(), "--seed", "default"])
         .args(["--static", "/=www", "--static", "/pkg=pkg"])
-        .arg("--banner")
-        .status()
+        .args(["--banner", "--exit-on-stdin-eof"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot start the simulator: {e}"))?;
+    // Child::wait closes a stdin it still holds; keep ours open until then.
+    let _stdin = child.stdin.take();
+    let status = child.wait().map_err(|e| format!("the simulator: {e}"))?;
     if status.success() {
         Ok(())
     } else {
