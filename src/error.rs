@@ -235,25 +235,52 @@ impl Error {
     ///
     /// Servers and proxies sometimes echo request headers in error bodies;
     /// the shell calls this with the token before an error leaves the crate.
+    /// A text cut short (ending in `…`) loses a trailing piece of the secret
+    /// too, and a text that would still contain the secret after masking
+    /// (a secret made of the mask's own letters) is withheld whole.
     pub fn redact(mut self, secret: &str) -> Self {
         if secret.is_empty() {
             return self;
         }
-        const MASK: &str = "[redacted]";
         let inner = &mut *self.inner;
-        if inner.message.contains(secret) {
-            inner.message = Cow::Owned(inner.message.replace(secret, MASK));
+        if let Some(clean) = scrub(&inner.message, secret) {
+            inner.message = Cow::Owned(clean);
         }
-        for text in [&mut inner.error_code, &mut inner.correlation_id]
-            .into_iter()
-            .flatten()
+        for text in [
+            &mut inner.error_code,
+            &mut inner.correlation_id,
+            &mut inner.action_status,
+        ]
+        .into_iter()
+        .flatten()
         {
-            if text.contains(secret) {
-                *text = text.replace(secret, MASK);
+            if let Some(clean) = scrub(text, secret) {
+                *text = clean;
             }
         }
         self
     }
+}
+
+const MASK: &str = "[redacted]";
+
+/// `text` without `secret`, or `None` when it has none to remove.
+fn scrub(text: &str, secret: &str) -> Option<String> {
+    let mut clean = text.replace(secret, MASK);
+    if let Some(body) = clean.strip_suffix('…') {
+        let partial = (4.min(secret.len())..secret.len())
+            .rev()
+            .find(|&n| secret.is_char_boundary(n) && body.ends_with(&secret[..n]));
+        if let Some(n) = partial {
+            clean = [&body[..body.len() - n], MASK, "…"].concat();
+        }
+    }
+    if clean.contains(secret) {
+        return Some(String::from(
+            "[withheld: the text contained the access token]",
+        ));
+    }
+    (clean != text).then_some(clean)
 }
 
 impl fmt::Debug for Error {

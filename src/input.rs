@@ -195,7 +195,7 @@ impl Default for Timeout {
 /// Accepts `https` to any host, and plain `http` only to loopback
 /// (`localhost`, `127.0.0.0/8`, `[::1]`) so a token never crosses a network in
 /// clear text. User-info, queries, fragments and dot segments are refused.
-/// Trailing slashes and a final `/api` segment are removed, so both
+/// Trailing slashes and final `/api` segments are removed, so both
 /// `https://api.security.microsoft.com/` and `…/api` mean the API root.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct BaseUrl(String);
@@ -248,7 +248,8 @@ impl BaseUrl {
         while segments.last() == Some(&"") {
             segments.pop();
         }
-        if segments
+        // Every final `/api`, so normalising a normalised URL changes nothing.
+        while segments
             .last()
             .is_some_and(|s| s.eq_ignore_ascii_case("api"))
         {

@@ -178,3 +178,21 @@ fn timeouts_are_bounded() {
         assert!(Timeout::from_millis(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn every_final_api_segment_goes_and_normalising_twice_changes_nothing() {
+    assert_eq!(
+        BaseUrl::parse("https://h.example/api/api")
+            .unwrap()
+            .as_str(),
+        "https://h.example"
+    );
+    for input in [
+        "https://h.example/api/api/",
+        "https://h.example/x/api",
+        "http://[::1]:9/a/b/",
+    ] {
+        let once = BaseUrl::parse(input).unwrap();
+        assert_eq!(BaseUrl::parse(once.as_str()).unwrap(), once, "{input}");
+    }
+}

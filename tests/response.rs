@@ -301,3 +301,55 @@ fn a_secret_echoed_by_a_server_is_redacted() {
     assert!(!format!("{error:?}").contains("secret-token-123"));
     assert_eq!(error.correlation_id(), Some("[redacted]"));
 }
+
+#[test]
+fn an_absurd_retry_after_year_is_ignored_not_overflowed() {
+    // Found by the interpret_response fuzz target.
+    for date in [
+        "Sun, 06 Nov 99999999999999 08:49:37 GMT",
+        "Sun, 06 Nov 584942417355 08:49:37 GMT",
+        "Sun, 06 Jan -9223372036854775808 08:49:37 GMT",
+        "Sun, 06 Nov 0 08:49:37 GMT",
+    ] {
+        assert_eq!(parse_retry_after(date, NOW), None, "{date}");
+        let error = interpret(
+            Operation::Cancel,
+            response(503, "", &[("retry-after", date)]),
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(error.retry_after_seconds(), None);
+    }
+    assert_eq!(
+        parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 0),
+        Some(253_402_300_799)
+    );
+}
+
+#[test]
+fn a_secret_cut_by_truncation_is_redacted_too() {
+    let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-part";
+    let message = format!("{}{}", "x".repeat(380), token);
+    let body = format!(r#"{{"error":{{"code":"Unauthorized","message":"{message}"}}}}"#);
+    let error = interpret(Operation::Cancel, response(401, &body, &[]), NOW)
+        .unwrap_err()
+        .redact(token);
+    assert!(
+        error.message().contains("[redacted]…"),
+        "{}",
+        error.message()
+    );
+    assert!(
+        !error.message().contains("eyJ0eXAiOiJKV1Qi"),
+        "{}",
+        error.message()
+    );
+}
+
+#[test]
+fn a_secret_that_masking_would_rebuild_withholds_the_text() {
+    let error = mde_machine_actions::Error::new(ErrorKind::Server, "x]]xx").redact("]x");
+    assert!(!error.message().contains("]x"), "{}", error.message());
+    let error = mde_machine_actions::Error::new(ErrorKind::Server, "a red flag").redact("red");
+    assert!(!error.message().contains("red flag"), "{}", error.message());
+}

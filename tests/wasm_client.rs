@@ -3,8 +3,10 @@
 //! passes at compile time in `MDE_SIM_URL`.
 #![cfg(target_arch = "wasm32")]
 
+use mde_machine_actions::entra::{ClientCredentialsConfig, Cloud};
 use mde_machine_actions::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
-use mde_machine_actions::wasm::{MachineActionsClient, TokenSource};
+use mde_machine_actions::outcome::CancelOutcome;
+use mde_machine_actions::wasm::{ClientCredentials, MachineActionsClient, TokenSource};
 use mde_machine_actions::{ActionStatus, ErrorKind};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -76,8 +78,49 @@ async fn a_finished_action_cannot_be_cancelled() {
         .cancel(&id(SUCCEEDED), &comment, None, None)
         .await
         .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::BadRequest);
-    assert_eq!(error.status_code(), Some(400));
+    assert_eq!(error.kind(), ErrorKind::NotCancellable);
+    assert_eq!(error.action_status(), Some("Succeeded"));
+}
+
+#[wasm_bindgen_test]
+async fn a_second_cancel_is_already_cancelled() {
+    reset().await;
+    let client = client("sim-token");
+    let comment = Comment::parse("twice").unwrap();
+    let first = client
+        .cancel(&id(PENDING), &comment, None, None)
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, Some(CancelOutcome::Cancelled));
+    let second = client
+        .cancel(&id(PENDING), &comment, None, None)
+        .await
+        .unwrap();
+    assert_eq!(second.outcome, Some(CancelOutcome::AlreadyCancelled));
+}
+
+#[wasm_bindgen_test]
+async fn client_credentials_fetch_one_token_for_many_calls() {
+    reset().await;
+    let config = ClientCredentialsConfig::new(
+        "00000000-0000-4000-8000-00000000a11d",
+        "11111111-0000-4000-8000-00000000c11e",
+        "sim-client-secret",
+        Cloud::Commercial,
+        Some(sim()),
+        None,
+    )
+    .unwrap();
+    let credentials = ClientCredentials::new(config, 300, Timeout::default());
+    let client = MachineActionsClient::new(
+        TokenSource::Credentials(credentials.clone()),
+        BaseUrl::parse(sim()).unwrap(),
+        Timeout::default(),
+    );
+    for _ in 0..3 {
+        client.get(&id(PENDING), None, None).await.unwrap();
+    }
+    assert_eq!(credentials.token_requests(), 1);
 }
 
 #[wasm_bindgen_test]
