@@ -145,6 +145,7 @@ async function handle(request, env, url, log) {
   // once with a fresh one, so an expired or revoked token heals itself.
   try {
     const result = isCancel ? await setup.client.cancel(id, comment) : await setup.client.get(id);
+    if (result.outcome === "already_cancelled") return alreadyCancelled(result, log);
     return success(result, log);
   } catch (e) {
     if (!isError(e)) throw e;
@@ -235,6 +236,24 @@ function success(result, log) {
   }
   log.correlation_id = upstream["mise-correlation-id"] ?? upstream["request-id"] ?? null;
   return new Response(JSON.stringify(result.json_body), { status: result.status_code, headers });
+}
+
+/**
+ * This request did not cancel the action: it had been cancelled before. Answer as
+ * Defender does to a second cancel (400), so a caller using this package reads the
+ * action back and reaches the same verdict, `already_cancelled`, instead of taking a 200
+ * for its own cancel.
+ */
+function alreadyCancelled(result, log) {
+  log.outcome = "already_cancelled";
+  const upstream = result.response_headers ?? {};
+  const target = upstream["mise-correlation-id"] ?? upstream["request-id"] ?? crypto.randomUUID();
+  log.correlation_id = target;
+  const message = `Machine action ${result.json_body.id} was already cancelled before this request; nothing was changed.`;
+  return new Response(JSON.stringify({ error: { code: "BadRequest", message, target } }), {
+    status: 400,
+    headers: { "Content-Type": ODATA_JSON, "OData-Version": "4.0", "Cache-Control": "no-store", "mise-correlation-id": target },
+  });
 }
 
 const LOCAL_STATUS = {

@@ -292,6 +292,14 @@ try {
     eq([g.status, g.json?.id, g.json?.status], [200, SUCCEEDED, "Succeeded"], "GET");
   });
 
+  await test("a second cancel through the Worker is Defender's 400, so a caller's package reads it as already cancelled", async () => {
+    const again = await cancel(W, PENDING_ISOLATE, "again", { Origin: ALLOWED });
+    odataError(again, 400, "BadRequest");
+    assert(/already cancelled/.test(again.json.error.message), `message: ${again.json.error.message}`);
+    const stored = await sim(simMain, "GET", `/_sim/actions/${PENDING_ISOLATE}`);
+    eq(stored.cancellationComment, "Stuck isolation, cancelled via the edge", "the first cancel's comment is kept");
+  });
+
   await test("Defender's 404, 403, 400 and 500 pass through with status, code and correlation id", async () => {
     const missing = "ffffffff-0000-4000-8000-000000000404";
     const r404 = await call(W, "GET", `/api/machineactions/${missing}`, { headers: { ...auth, Origin: ALLOWED } });

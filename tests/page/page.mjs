@@ -639,6 +639,19 @@ viaWorker("cancel a Pending action shows Cancelled", async (t) => {
   await assertKeyKept(t, page, PROXY_KEY);
 });
 
+viaWorker("a second cancel shows already cancelled, not a cancel of its own", async (t) => {
+  const page = await openWorkerPage(t);
+  await fillForm(page, PENDING_ISOLATE, "first");
+  await cancelButton(page).click();
+  await page.locator('#result-outcome[data-outcome="cancelled"]').waitFor();
+  await page.getByLabel("Comment").fill("second");
+  await cancelButton(page).click();
+  await page.locator('#result-outcome[data-outcome="already_cancelled"]').waitFor().catch(async () => {
+    throw new Error(`no "already cancelled" outcome; the result area shows: ${(await page.locator("#result").innerText()).slice(0, 300)}`);
+  });
+  assert((await sim("GET", `/actions/${PENDING_ISOLATE}`)).cancellationComment === "first", "the second cancel changed the record");
+});
+
 viaWorker("Check status shows the current status", async (t) => {
   const page = await openWorkerPage(t);
   await page.getByLabel("Machine action ID").fill(PENDING_AV_SCAN);
