@@ -1,4 +1,4 @@
-//! The JS API: `cancelMachineAction`, `MachineActionsClient` and
+//! The JS API: `cancelMachineAction`, `MachineActionsClient`, `ClientCredentials` and
 //! `isMachineActionError`, with the options they read and the values and
 //! errors they return. Types for TypeScript are in `exports.d.ts`.
 
