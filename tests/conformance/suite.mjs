@@ -30,7 +30,8 @@ export async function runSuite({ pkg, sim, refused, only }) {
   const leaked = t.errorsSeen.filter((e) => JSON.stringify(describe(e)).includes(TOKEN));
   results.push({
     name: `no error message or property contains the token (${t.errorsSeen.length} errors checked)`,
-    ok: leaked.length === 0 && t.errorsSeen.length > 40,
+    // The whole suite raises dozens; a filtered run may raise none.
+    ok: leaked.length === 0 && (only !== undefined || t.errorsSeen.length > 40),
     detail: leaked.length ? JSON.stringify(leaked.map(describe)) : `only ${t.errorsSeen.length} errors seen`,
   });
   return results;

@@ -110,6 +110,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
         let sim_bin = sim::build(false)?;
         let server = Sim::start(&sim_bin, &[])?;
         let refused = refused_url()?;
+        step("the TypeScript types (deno check)");
+        check(
+            &mut tally,
+            "deno check tests/types/usage.ts",
+            command(&npm_bin("deno").to_string_lossy()).args([
+                "check",
+                "--quiet",
+                "--no-config",
+                "tests/types/usage.ts",
+            ]),
+        );
         step("the Rust API on wasm32 (wasm-bindgen-test in Node)");
         counted(
             &mut tally,

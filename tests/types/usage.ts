@@ -1,0 +1,86 @@
+// Type-checked (never run) by `deno check` in `cargo xtask test`: the package's
+// .d.ts must type these uses precisely, and reject the wrong ones marked with
+// ts-expect-error directives (an unused directive is itself an error, so each
+// one proves the types refuse something).
+
+import {
+  cancelMachineAction,
+  ClientCredentials,
+  type CancelResult,
+  isMachineActionError,
+  type MachineAction,
+  MachineActionsClient,
+  type MachineActionError,
+  type MachineActionErrorKind,
+  type MachineActionResult,
+} from "../../pkg/mde_machine_actions.js";
+
+export async function cancelAndReport(id: string, token: () => Promise<string>): Promise<string> {
+  try {
+    const result: CancelResult = await cancelMachineAction({
+      machineActionId: id,
+      comment: "Stuck isolation",
+      token,
+      baseUrl: "https://eu.api.security.microsoft.com",
+      timeoutMs: 10_000,
+      retries: 1,
+      quota: [{ calls: 100, windowMs: 60_000 }],
+      signal: AbortSignal.timeout(5_000),
+    });
+    const outcome: "cancelled" | "already_cancelled" = result.outcome;
+    const action: MachineAction = result.json_body;
+    const when: string | null = action.cancellationDateTimeUtc;
+    const status: string = action.status;
+    const correlation: string | undefined = result.response_headers["mise-correlation-id"];
+    return `${outcome} ${status} ${when} ${correlation} ${result.notice ?? ""}`;
+  } catch (e) {
+    if (isMachineActionError(e)) {
+      const error: MachineActionError = e;
+      const kind: MachineActionErrorKind = error.kind;
+      const retry: number | null = error.retry_after_seconds;
+      const attempts: number = error.attempts;
+      return `${kind} ${error.status_code} ${error.error_code} ${error.correlation_id} ${retry} ${attempts} ${error.action_status}`;
+    }
+    throw e;
+  }
+}
+
+export async function withProvider(): Promise<MachineActionResult> {
+  const tokens = new ClientCredentials({
+    tenantId: "contoso.onmicrosoft.com",
+    clientId: "11111111-0000-4000-8000-00000000c11e",
+    clientSecret: "from a Worker secret",
+    cloud: "gcc-high",
+  });
+  const requests: number = tokens.tokenRequests;
+  const client = new MachineActionsClient({ token: tokens, quota: false });
+  const state = await client.get("5382f7ea-7557-4ab7-9782-d50480024a4e", { timeoutMs: 2_000 });
+  const commands = state.json_body.commands ?? [];
+  for (const command of commands) {
+    if (typeof command !== "string") {
+      const done: boolean = command.commandStatus === "Completed";
+      void done;
+    }
+  }
+  void requests;
+  return state;
+}
+
+export function refusedAtCompileTime(): void {
+  // @ts-expect-error: machineActionId is required
+  void cancelMachineAction({ comment: "c", token: "t" });
+  // @ts-expect-error: comment must be a string
+  void cancelMachineAction({ machineActionId: "x", comment: 42, token: "t" });
+  // @ts-expect-error: a token is a string, a function or a provider
+  new MachineActionsClient({ token: 42 });
+  // @ts-expect-error: quota is false or a list of limits
+  new MachineActionsClient({ token: "t", quota: true });
+  // @ts-expect-error: there is no such cloud
+  new ClientCredentials({ tenantId: "t", clientId: "c", clientSecret: "s", cloud: "eu" });
+  // @ts-expect-error: the outcome is one of two values
+  const outcome: CancelResult["outcome"] = "maybe";
+  void outcome;
+  // @ts-expect-error: kinds are a closed set
+  const kind: MachineActionErrorKind = "teapot";
+  void kind;
+}
