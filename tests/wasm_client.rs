@@ -30,12 +30,28 @@ fn sim() -> &'static str {
     }
 }
 
-/// Restores the simulator's seed, so each test starts from the same state.
-async fn reset() {
-    let init = js_sys::JSON::parse(r#"{"method":"POST"}"#).unwrap();
-    JsFuture::from(global_fetch(&format!("{}/_sim/reset", sim()), &init))
+/// Sends a control request to the simulator.
+async fn control(method: &str, path: &str, body: &str) {
+    let init = js_sys::JSON::parse(&format!(
+        r#"{{"method":"{method}","headers":{{"content-type":"application/json"}},"body":{}}}"#,
+        serde_free_quote(body)
+    ))
+    .unwrap();
+    JsFuture::from(global_fetch(&format!("{}/_sim{path}", sim()), &init))
         .await
         .unwrap();
+}
+
+/// `body` as a JSON string literal.
+fn serde_free_quote(body: &str) -> String {
+    let mut out = String::new();
+    mde_machine_actions::json::write_string(&mut out, body);
+    out
+}
+
+/// Restores the simulator's seed, so each test starts from the same state.
+async fn reset() {
+    control("POST", "/reset", "").await;
 }
 
 fn client(token: &str) -> MachineActionsClient {
@@ -121,6 +137,41 @@ async fn client_credentials_fetch_one_token_for_many_calls() {
         client.get(&id(PENDING), None, None).await.unwrap();
     }
     assert_eq!(credentials.token_requests(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_refresh_keeps_serving_a_token_that_is_still_valid() {
+    reset().await;
+    let config = ClientCredentialsConfig::new(
+        "00000000-0000-4000-8000-00000000a11d",
+        "11111111-0000-4000-8000-00000000c11e",
+        "sim-client-secret",
+        Cloud::Commercial,
+        Some(sim()),
+        None,
+    )
+    .unwrap();
+    // Refresh an hour early: every call wants a new token.
+    let credentials = ClientCredentials::new(config, 3600, Timeout::default());
+    let client = MachineActionsClient::new(
+        TokenSource::Credentials(credentials.clone()),
+        BaseUrl::parse(sim()).unwrap(),
+        Timeout::default(),
+    );
+    client.get(&id(PENDING), None, None).await.unwrap();
+    control(
+        "POST",
+        "/faults",
+        r#"{"path_contains":"oauth2","times":0,"status":503,"body":"Entra is down"}"#,
+    )
+    .await;
+    client.get(&id(PENDING), None, None).await.unwrap();
+    client.get(&id(PENDING), None, None).await.unwrap();
+    assert_eq!(
+        credentials.token_requests(),
+        2,
+        "one failed refresh, then the old token serves without asking again"
+    );
 }
 
 #[wasm_bindgen_test]

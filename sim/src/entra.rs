@@ -17,6 +17,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use crate::faults;
+use crate::server::ConnControl;
 use crate::state::{lock, AppState};
 use crate::util::{format_iso, new_uuid};
 
@@ -112,6 +114,12 @@ fn tenant_of(path: &str) -> Option<&str> {
 /// Entry point for the token endpoint.
 pub async fn handle(state: &AppState, req: Request) -> Response {
     lock(&state.entra).token_requests += 1;
+    let path = req.uri().path().to_owned();
+    let fault = lock(&state.faults).take_named_match(req.method().as_str(), &path);
+    if let Some(f) = fault {
+        let conn = req.extensions().get::<ConnControl>().cloned();
+        return faults::execute(f, conn).await;
+    }
     let cfg = &state.entra_config;
     let tenant = tenant_of(req.uri().path()).unwrap_or_default().to_owned();
     if req.method() != Method::POST {

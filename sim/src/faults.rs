@@ -218,10 +218,18 @@ impl FaultQueue {
 
     /// Takes the first fault matching this request, using up one of its `times`.
     pub fn take_match(&mut self, method: &str, path_and_query: &str) -> Option<Fault> {
-        let idx = self
-            .queue
-            .iter()
-            .position(|f| f.matches(method, path_and_query))?;
+        self.take_first(|f| f.matches(method, path_and_query))
+    }
+
+    /// Like [`FaultQueue::take_match`], for the token endpoint: only faults that name
+    /// its path (`"path_contains": "oauth2"`), so faults meant for the API never
+    /// reach Entra by accident.
+    pub fn take_named_match(&mut self, method: &str, path_and_query: &str) -> Option<Fault> {
+        self.take_first(|f| f.path_contains.is_some() && f.matches(method, path_and_query))
+    }
+
+    fn take_first(&mut self, wanted: impl Fn(&Fault) -> bool) -> Option<Fault> {
+        let idx = self.queue.iter().position(wanted)?;
         let f = &mut self.queue[idx];
         match f.remaining {
             0 => Some(f.clone()),

@@ -1,6 +1,7 @@
 //! A client-credentials token provider: one token per provider (so per
 //! isolate when the provider lives at module scope), refreshed before it
-//! expires, with concurrent callers sharing one request to Entra ID.
+//! expires, with concurrent callers sharing one request to Entra ID. When a
+//! refresh fails, the old token serves as long as it is still valid.
 
 use super::deadline::Deadline;
 use super::fetch::send;
@@ -38,7 +39,15 @@ struct State {
     /// The request under way, shared by every caller that needs a token now.
     in_flight: Option<Promise>,
     requests: u32,
+    /// After a refresh failed while the token still had time: no new attempt
+    /// before then, the old token serves.
+    next_refresh_ms: u64,
 }
+
+/// How long a still-valid token keeps serving after a refresh failed, before
+/// the next attempt (so Entra being down costs one request per half minute,
+/// not one per call).
+const REFRESH_RETRY_MS: u64 = 30_000;
 
 impl ClientCredentials {
     /// A provider that refreshes `refresh_before_seconds` before expiry and
@@ -73,8 +82,11 @@ impl ClientCredentials {
     /// the request under way, else a new request.
     pub fn token_promise(&self) -> Promise {
         let mut state = self.inner.state.borrow_mut();
+        let now = now_ms();
         if let Some(token) = &state.token {
-            if now_ms().saturating_add(self.inner.refresh_before_ms) < token.expires_at_ms {
+            let fresh = now.saturating_add(self.inner.refresh_before_ms) < token.expires_at_ms;
+            let waiting_to_retry = now < state.next_refresh_ms && now < token.expires_at_ms;
+            if fresh || waiting_to_retry {
                 return Promise::resolve(&JsValue::from_str(token.access_token.secret()));
             }
         }
@@ -93,7 +105,22 @@ impl ClientCredentials {
                     state.token = Some(token);
                     Ok(text)
                 }
-                Err(error) => Err(error_to_js(error)),
+                // A refresh that fails while the token still has time is not
+                // the caller's problem yet: the token serves until it expires.
+                Err(error) => {
+                    let still_valid = state
+                        .token
+                        .as_ref()
+                        .filter(|token| now_ms() < token.expires_at_ms)
+                        .map(|token| JsValue::from_str(token.access_token.secret()));
+                    match still_valid {
+                        Some(text) => {
+                            state.next_refresh_ms = now_ms() + REFRESH_RETRY_MS;
+                            Ok(text)
+                        }
+                        None => Err(error_to_js(error)),
+                    }
+                }
             }
         });
         state.in_flight = Some(promise.clone());
