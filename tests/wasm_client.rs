@@ -34,7 +34,7 @@ fn sim() -> &'static str {
 async fn control(method: &str, path: &str, body: &str) {
     let init = js_sys::JSON::parse(&format!(
         r#"{{"method":"{method}","headers":{{"content-type":"application/json"}},"body":{}}}"#,
-        serde_free_quote(body)
+        json_string(body)
     ))
     .unwrap();
     JsFuture::from(global_fetch(&format!("{}/_sim{path}", sim()), &init))
@@ -43,7 +43,7 @@ async fn control(method: &str, path: &str, body: &str) {
 }
 
 /// `body` as a JSON string literal.
-fn serde_free_quote(body: &str) -> String {
+fn json_string(body: &str) -> String {
     let mut out = String::new();
     mde_machine_actions::json::write_string(&mut out, body);
     out
