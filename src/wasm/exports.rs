@@ -346,12 +346,16 @@ fn string(value: &JsValue, wrong_type: &'static str) -> Result<String, Error> {
     let text = value
         .dyn_ref::<JsString>()
         .ok_or(Error::invalid_input(wrong_type))?;
-    if !text.is_valid_utf16() {
+    let converted: String = text.into();
+    // The conversion turns a lone surrogate into U+FFFD. Only a text that now
+    // holds one is checked code unit by code unit (a JS call per unit, far
+    // too slow to do for every argument).
+    if converted.contains('\u{FFFD}') && !text.is_valid_utf16() {
         return Err(Error::invalid_input(
             "a text argument contains an unpaired UTF-16 surrogate; pass well-formed text.",
         ));
     }
-    Ok(text.into())
+    Ok(converted)
 }
 
 fn string_or_absent(value: &JsValue, wrong_type: &'static str) -> Result<Option<String>, Error> {

@@ -162,6 +162,8 @@ const INVALID = [
   ["comment over 1000 characters", { comment: "x".repeat(1001) }],
   ["comment with a control character", { comment: "stop\u0000now" }],
   ["comment an object", { comment: { text: "hi" } }],
+  ["comment with a lone surrogate", { comment: "broken \uD800 text" }],
+  ["token with a lone surrogate", { token: "abc\uDC00" }],
   ["missing token", { token: undefined }],
   ["empty token", { token: "" }],
   ["token with CR/LF", { token: "abc\r\nX-Injected: 1" }],
@@ -288,6 +290,12 @@ const TESTS = [
     equal(JSON.stringify(body.futureField), "[1,\"two\"]", "unknown field kept");
     check(body["@odata.context"].includes("$entity"), "@odata.context kept");
     equal(body.scope, null, "missing field is null");
+  }],
+
+  ["a real U+FFFD in a comment is sent as it is", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    const result = await t.cancel({ comment: "replacement char \uFFFD kept" });
+    equal(result.json_body.cancellationComment, "replacement char \uFFFD kept", "cancellationComment");
   }],
 
   ["the seed's example body parses as it is", async (t) => {
