@@ -62,6 +62,27 @@ fn client(token: &str) -> MachineActionsClient {
     )
 }
 
+/// A client whose tokens come from the simulator's Entra endpoint (its default
+/// app registration), refreshed `refresh_before_seconds` before expiry.
+fn credentials_client(refresh_before_seconds: u32) -> (ClientCredentials, MachineActionsClient) {
+    let config = ClientCredentialsConfig::new(
+        "00000000-0000-4000-8000-00000000a11d",
+        "11111111-0000-4000-8000-00000000c11e",
+        "sim-client-secret",
+        Cloud::Commercial,
+        Some(sim()),
+        None,
+    )
+    .unwrap();
+    let credentials = ClientCredentials::new(config, refresh_before_seconds, Timeout::default());
+    let client = MachineActionsClient::new(
+        TokenSource::Credentials(credentials.clone()),
+        BaseUrl::parse(sim()).unwrap(),
+        Timeout::default(),
+    );
+    (credentials, client)
+}
+
 fn id(text: &str) -> MachineActionId {
     MachineActionId::parse(text).unwrap()
 }
@@ -118,21 +139,7 @@ async fn a_second_cancel_is_already_cancelled() {
 #[wasm_bindgen_test]
 async fn client_credentials_fetch_one_token_for_many_calls() {
     reset().await;
-    let config = ClientCredentialsConfig::new(
-        "00000000-0000-4000-8000-00000000a11d",
-        "11111111-0000-4000-8000-00000000c11e",
-        "sim-client-secret",
-        Cloud::Commercial,
-        Some(sim()),
-        None,
-    )
-    .unwrap();
-    let credentials = ClientCredentials::new(config, 300, Timeout::default());
-    let client = MachineActionsClient::new(
-        TokenSource::Credentials(credentials.clone()),
-        BaseUrl::parse(sim()).unwrap(),
-        Timeout::default(),
-    );
+    let (credentials, client) = credentials_client(300);
     for _ in 0..3 {
         client.get(&id(PENDING), None, None).await.unwrap();
     }
@@ -142,22 +149,8 @@ async fn client_credentials_fetch_one_token_for_many_calls() {
 #[wasm_bindgen_test]
 async fn a_failed_refresh_keeps_serving_a_token_that_is_still_valid() {
     reset().await;
-    let config = ClientCredentialsConfig::new(
-        "00000000-0000-4000-8000-00000000a11d",
-        "11111111-0000-4000-8000-00000000c11e",
-        "sim-client-secret",
-        Cloud::Commercial,
-        Some(sim()),
-        None,
-    )
-    .unwrap();
     // Refresh an hour early: every call wants a new token.
-    let credentials = ClientCredentials::new(config, 3600, Timeout::default());
-    let client = MachineActionsClient::new(
-        TokenSource::Credentials(credentials.clone()),
-        BaseUrl::parse(sim()).unwrap(),
-        Timeout::default(),
-    );
+    let (credentials, client) = credentials_client(3600);
     client.get(&id(PENDING), None, None).await.unwrap();
     control(
         "POST",
