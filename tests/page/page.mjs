@@ -436,6 +436,10 @@ test("keyboard only: Tab, type, Enter and Space on Cancel action", async (t) => 
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert(outline !== "none", "the focused button has no visible focus outline");
     await kb.press(key);
+    // The card must be this action's: the first round's card also shows "Cancelled".
+    await page.locator("#result .mono-val", { hasText: id }).waitFor({ timeout: 8_000 }).catch(() => {
+      throw new Error(`${key} on "Cancel action" did not show the result for ${id}`);
+    });
     await page.locator("#result .badge", { hasText: "Cancelled" }).waitFor({ timeout: 8_000 }).catch(() => {
       throw new Error(`${key} on "Cancel action" did not lead to Cancelled`);
     });
