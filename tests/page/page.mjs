@@ -116,6 +116,13 @@ const cancelButton = (page) => page.getByRole("button", { name: "Cancel action" 
 const statusButton = (page) => page.getByRole("button", { name: "Check status" });
 const badge = (page) => page.locator("#result .badge");
 
+/** Types `id`, presses "Check status" and waits for the status badge to read `status`. */
+async function checkStatus(page, id, status) {
+  await page.getByLabel("Machine action ID").fill(id);
+  await statusButton(page).click();
+  await waitForBadge(page, status);
+}
+
 async function waitForBadge(page, text) {
   try {
     await page.locator("#result .badge", { hasText: text }).waitFor({ timeout: 8_000 });
@@ -187,17 +194,11 @@ test("cancel a Pending action from the form shows Cancelled", async (t) => {
 
 test("Check status shows the current status without cancelling", async (t) => {
   const page = await openPage(t);
-  await page.getByLabel("Machine action ID").fill(PENDING_AV_SCAN);
-  await statusButton(page).click();
-  await waitForBadge(page, "Pending");
+  await checkStatus(page, PENDING_AV_SCAN, "Pending");
   let text = await page.locator("#result").innerText();
   assert(text.includes("RunAntiVirusScan") && text.includes("can still be cancelled"), "the status card misses the type or the hint");
-  await page.getByLabel("Machine action ID").fill(IN_PROGRESS_ISOLATE);
-  await statusButton(page).click();
-  await waitForBadge(page, "InProgress");
-  await page.getByLabel("Machine action ID").fill(SUCCEEDED);
-  await statusButton(page).click();
-  await waitForBadge(page, "Succeeded");
+  await checkStatus(page, IN_PROGRESS_ISOLATE, "InProgress");
+  await checkStatus(page, SUCCEEDED, "Succeeded");
   text = await page.locator("#result").innerText();
   assert(text.includes("can no longer be cancelled"), "a final state is not explained");
   const reqs = await apiRequests();
@@ -394,9 +395,7 @@ test("a hostile string from the server renders as inert text", async (t) => {
   });
   const page = await openPage(t);
   const scriptsBefore = await page.locator("script").count();
-  await page.getByLabel("Machine action ID").fill(HOSTILE_ID);
-  await statusButton(page).click();
-  await waitForBadge(page, "Pending");
+  await checkStatus(page, HOSTILE_ID, "Pending");
   await page.getByLabel("Comment").fill(HOSTILE);
   await cancelButton(page).click();
   await waitForBadge(page, "Cancelled");
@@ -658,13 +657,9 @@ viaWorker("a second cancel shows already cancelled, not a cancel of its own", as
 
 viaWorker("Check status shows the current status", async (t) => {
   const page = await openWorkerPage(t);
-  await page.getByLabel("Machine action ID").fill(PENDING_AV_SCAN);
-  await statusButton(page).click();
-  await waitForBadge(page, "Pending");
+  await checkStatus(page, PENDING_AV_SCAN, "Pending");
   assert(/can still be cancelled/.test(await page.locator("#result").innerText()), "the Pending hint is missing");
-  await page.getByLabel("Machine action ID").fill(SUCCEEDED);
-  await statusButton(page).click();
-  await waitForBadge(page, "Succeeded");
+  await checkStatus(page, SUCCEEDED, "Succeeded");
   const reqs = await apiRequests();
   assert(reqs.length === 2 && reqs.every((r) => r.method === "GET"), `expected 2 GETs upstream, got ${reqs.map((r) => r.method).join(", ")}`);
   assert((await sim("GET", `/actions/${PENDING_AV_SCAN}`)).status === "Pending", "checking status changed the action");

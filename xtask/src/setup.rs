@@ -13,8 +13,7 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Everything any task uses.
 pub fn ensure_all() -> Result<(), String> {
     ensure_build_tools()?;
-    ensure_chromium()?;
-    ensure_firefox()
+    ensure_browsers()
 }
 
 /// The wasm target, the wasm-bindgen CLI matching Cargo.lock, and npm's tools
@@ -74,38 +73,27 @@ pub fn ensure_npm() -> Result<(), String> {
     fs::write(&stamp, lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }
 
-/// Debian's Chromium, for the browser suites.
-pub fn ensure_chromium() -> Result<(), String> {
-    if Path::new(CHROMIUM).exists() {
-        return Ok(());
-    }
-    eprintln!("setup: installing Debian's chromium with apt-get");
-    run(command("apt-get").arg("update").arg("-q"))?;
-    run(command("apt-get")
-        .args(["install", "-y", "-q", "--no-install-recommends", "chromium"])
-        .env("DEBIAN_FRONTEND", "noninteractive"))
-}
-
 /// Where Debian installs Chromium.
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// Debian's Firefox ESR, for the conformance suite in SpiderMonkey.
-pub fn ensure_firefox() -> Result<(), String> {
-    if Path::new(FIREFOX).exists() {
-        return Ok(());
-    }
-    eprintln!("setup: installing Debian's firefox-esr with apt-get");
-    run(command("apt-get").arg("update").arg("-q"))?;
-    run(command("apt-get")
-        .args([
-            "install",
-            "-y",
-            "-q",
-            "--no-install-recommends",
-            "firefox-esr",
-        ])
-        .env("DEBIAN_FRONTEND", "noninteractive"))
-}
-
 /// Where Debian installs Firefox ESR (tests/runtimes/firefox.mjs uses the same path).
 pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+
+/// Debian's Chromium and Firefox ESR, for the browser suites: whichever is
+/// missing, in one `apt-get update` and one install.
+pub fn ensure_browsers() -> Result<(), String> {
+    let missing: Vec<&str> = [(CHROMIUM, "chromium"), (FIREFOX, "firefox-esr")]
+        .into_iter()
+        .filter(|(binary, _)| !Path::new(binary).exists())
+        .map(|(_, package)| package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("setup: installing {} with apt-get", missing.join(" and "));
+    run(command("apt-get").arg("update").arg("-q"))?;
+    run(command("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
