@@ -85,3 +85,12 @@ export async function serveRepoFile(root, req, res) {
     res.writeHead(404).end();
   }
 }
+
+// Actions in the simulator's default seed (sim/README.md), as the suites use them.
+export const PENDING_ISOLATE = "0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01";
+export const PENDING_AV_SCAN = "1b7e4d90-3c2a-4f6b-8e15-7a9c0d3e2b02";
+export const PENDING_LIVE_RESPONSE = "2c8f5ea1-4d3b-4a7c-9f26-8bad1e4f3c03";
+export const PENDING_COLLECT = "3d9a6fb2-5e4c-4b8d-a037-9cbe2f5a4d04";
+export const IN_PROGRESS_ISOLATE = "4eab7ac3-6f5d-4c9e-b148-adcf3a6b5e05";
+export const SUCCEEDED = "7bde0df6-9c8a-4fc1-a47b-d0f26d9e8b08";
+export const SEEDED_CANCELLED = "a0e13029-cf1d-42f4-97ae-03259ac1be11";

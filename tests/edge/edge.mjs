@@ -11,7 +11,10 @@
 // `N passed, M failed`; exits 0 only if every test passed. Kills its children on exit.
 
 import { readFileSync } from "node:fs";
-import { freePort, startSim as startSimulator, waitForHttp } from "../support.mjs";
+import {
+  freePort, startSim as startSimulator, waitForHttp,
+  PENDING_AV_SCAN, PENDING_COLLECT, PENDING_ISOLATE, PENDING_LIVE_RESPONSE, SUCCEEDED,
+} from "../support.mjs";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { ROOT, writeConfig, startWorkerd } from "../../edge/serve.mjs";
@@ -45,11 +48,6 @@ const SECRET = `edge-client-secret-${hex(12)}`;
 const WRONG_SECRET = `edge-wrong-secret-${hex(12)}`;
 const ALLOWED = "https://soc.contoso.example";
 const OTHER_ORIGIN = "https://evil.example";
-const PENDING_ISOLATE = "0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01";
-const PENDING_SCAN = "1b7e4d90-3c2a-4f6b-8e15-7a9c0d3e2b02";
-const PENDING_LR = "2c8f5ea1-4d3b-4a7c-9f26-8bad1e4f3c03";
-const PENDING_PKG = "3d9a6fb2-5e4c-4b8d-a037-9cbe2f5a4d04";
-const SUCCEEDED = "7bde0df6-9c8a-4fc1-a47b-d0f26d9e8b08";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 let passed = 0;
@@ -310,11 +308,11 @@ try {
     assert(reqs.some((q) => q.path === `/api/machineactions/${missing}`), "the 404 came from the simulator");
 
     await sim(simMain, "POST", "/_sim/faults", {
-      method: "POST", path_contains: PENDING_SCAN, status: 403,
+      method: "POST", path_contains: PENDING_AV_SCAN, status: 403,
       headers: { "mise-correlation-id": "c0ffee00-0000-4000-8000-000000000403" },
       json: { error: { code: "Forbidden", message: "The application does not have any of the required permissions (Machine.Scan)", target: "c0ffee00-0000-4000-8000-000000000403" } },
     });
-    const r403 = await cancel(W, PENDING_SCAN, "no permission");
+    const r403 = await cancel(W, PENDING_AV_SCAN, "no permission");
     odataError(r403, 403, "Forbidden");
     eq(r403.json.error.target, "c0ffee00-0000-4000-8000-000000000403", "target");
     assert(r403.json.error.message.includes("Machine.Scan"), `message kept: ${r403.json.error.message}`);
@@ -324,7 +322,7 @@ try {
     assert(r400.json.error.message.includes("Succeeded"), `message: ${r400.json.error.message}`);
 
     await sim(simMain, "POST", "/_sim/faults", { method: "GET", status: 500, json: { error: { code: "InternalServerError", message: "boom", target: "c0ffee00-0000-4000-8000-000000000500" } } });
-    const r500 = await call(W, "GET", `/api/machineactions/${PENDING_SCAN}`, { headers: auth });
+    const r500 = await call(W, "GET", `/api/machineactions/${PENDING_AV_SCAN}`, { headers: auth });
     odataError(r500, 500, "InternalServerError");
     eq(r500.json.error.target, "c0ffee00-0000-4000-8000-000000000500", "target");
   });
@@ -332,11 +330,11 @@ try {
   await test("a dropped connection gives 502 and a hung Defender 504 (MDE_TIMEOUT_MS 3000)", async () => {
     // times 0: workerd retries a GET once on a connection closed without an answer.
     await sim(simMain, "POST", "/_sim/faults", { method: "GET", mode: "drop", times: 0 });
-    odataError(await call(W, "GET", `/api/machineactions/${PENDING_SCAN}`, { headers: auth }), 502, "BadGateway");
+    odataError(await call(W, "GET", `/api/machineactions/${PENDING_AV_SCAN}`, { headers: auth }), 502, "BadGateway");
     await sim(simMain, "DELETE", "/_sim/faults");
     await sim(simMain, "POST", "/_sim/faults", { method: "GET", mode: "hang" });
     const t0 = Date.now();
-    odataError(await call(W, "GET", `/api/machineactions/${PENDING_SCAN}`, { headers: auth }), 504, "GatewayTimeout");
+    odataError(await call(W, "GET", `/api/machineactions/${PENDING_AV_SCAN}`, { headers: auth }), 504, "GatewayTimeout");
     assert(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`);
     await sim(simMain, "DELETE", "/_sim/faults");
   });
@@ -346,7 +344,7 @@ try {
     const before = await entra(simMain);
     await sim(simMain, "DELETE", "/_sim/requests");
     await sim(simMain, "POST", "/_sim/entra/expire");
-    const r = await cancel(W, PENDING_LR, "after expiry");
+    const r = await cancel(W, PENDING_LIVE_RESPONSE, "after expiry");
     eq(r.status, 200, `status (${r.text.slice(0, 300)})`);
     eq(r.json.status, "Cancelled", "status");
     const after = await entra(simMain);
@@ -355,16 +353,16 @@ try {
     await collectTokens(simMain);
     eq(reqs.length, 2, "upstream requests (the refused one, then the retry)");
     assert(reqs[0].headers.authorization !== reqs[1].headers.authorization, "the retry used a new token");
-    const r2 = await call(W, "GET", `/api/machineactions/${PENDING_LR}`, { headers: auth });
+    const r2 = await call(W, "GET", `/api/machineactions/${PENDING_LIVE_RESPONSE}`, { headers: auth });
     eq(r2.status, 200, "next call");
     eq((await entra(simMain)).token_requests, after.token_requests, "no further token request");
   });
 
   await test("a token the provider considers expiring (200 s lifetime, 300 s margin) is refreshed on the next call", async () => {
     const g = (id) => call(WSHORT, "GET", `/api/machineactions/${id}`, { headers: auth });
-    eq((await g(PENDING_PKG)).status, 200, "first call");
+    eq((await g(PENDING_COLLECT)).status, 200, "first call");
     eq((await entra(simShort)).token_requests, 1, "token requests after the first call");
-    eq((await g(PENDING_PKG)).status, 200, "second call");
+    eq((await g(PENDING_COLLECT)).status, 200, "second call");
     eq((await entra(simShort)).token_requests, 2, "token requests after the second call");
     await collectTokens(simShort);
   });
@@ -372,10 +370,10 @@ try {
   await test("Defender's 429 passes through with Retry-After; the isolate's client then holds back (429, nothing sent)", async () => {
     await sim(simShort, "DELETE", "/_sim/requests");
     await sim(simShort, "POST", "/_sim/faults", {
-      method: "POST", path_contains: PENDING_SCAN, status: 429, headers: { "Retry-After": "7" },
+      method: "POST", path_contains: PENDING_AV_SCAN, status: 429, headers: { "Retry-After": "7" },
       json: { error: { code: "TooManyRequests", message: "Rate limit is exceeded. Try again in 7 seconds.", target: "c0ffee00-0000-4000-8000-000000000429" } },
     });
-    const r429 = await cancel(WSHORT, PENDING_SCAN, "too fast", { Origin: ALLOWED });
+    const r429 = await cancel(WSHORT, PENDING_AV_SCAN, "too fast", { Origin: ALLOWED });
     odataError(r429, 429, "TooManyRequests");
     eq(r429.json.error.target, "c0ffee00-0000-4000-8000-000000000429", "target");
     eq(r429.headers["mise-correlation-id"], "c0ffee00-0000-4000-8000-000000000429", "mise-correlation-id");
@@ -383,7 +381,7 @@ try {
     assert(r429.headers["access-control-expose-headers"].includes("Retry-After"), "Retry-After exposed");
     eq((await apiRequests(simShort)).length, 1, "upstream requests (no retry by the proxy)");
     // Within Retry-After (7 s > MDE_TIMEOUT_MS 3 s) the client refuses without sending.
-    const again = await cancel(WSHORT, PENDING_SCAN, "again");
+    const again = await cancel(WSHORT, PENDING_AV_SCAN, "again");
     odataError(again, 429, "TooManyRequests");
     eq((await apiRequests(simShort)).length, 1, "upstream requests after the held-back call");
   });
@@ -391,7 +389,7 @@ try {
   await test("a wrong client secret gives a clear 502 UpstreamAuthenticationFailed without any secret", async () => {
     await sim(simMain, "DELETE", "/_sim/requests");
     const before = await entra(simMain);
-    const r = await call(WBAD, "GET", `/api/machineactions/${PENDING_SCAN}`, { headers: { ...auth, Origin: ALLOWED } });
+    const r = await call(WBAD, "GET", `/api/machineactions/${PENDING_AV_SCAN}`, { headers: { ...auth, Origin: ALLOWED } });
     odataError(r, 502, "UpstreamAuthenticationFailed");
     const m = r.json.error.message;
     assert(/entra/i.test(m) && /secret/i.test(m), `the message says what to fix: ${m}`);
@@ -399,9 +397,9 @@ try {
     eq(r.headers["access-control-allow-origin"], ALLOWED, "CORS");
     eq(await apiRequests(simMain), [], "nothing reached the API");
     assert((await entra(simMain)).token_requests > before.token_requests, "Entra was asked");
-    const cancelled = await call(WBAD, "POST", `/api/machineactions/${PENDING_SCAN}/cancel`, { headers: { ...auth, "Content-Type": "application/json" }, body: '{"Comment":"x"}' });
+    const cancelled = await call(WBAD, "POST", `/api/machineactions/${PENDING_AV_SCAN}/cancel`, { headers: { ...auth, "Content-Type": "application/json" }, body: '{"Comment":"x"}' });
     odataError(cancelled, 502, "UpstreamAuthenticationFailed");
-    eq((await sim(simMain, "GET", `/_sim/actions/${PENDING_SCAN}`)).status, "Pending", "the action is untouched");
+    eq((await sim(simMain, "GET", `/_sim/actions/${PENDING_AV_SCAN}`)).status, "Pending", "the action is untouched");
   });
 
   await test("one structured JSON log line per request, with the documented fields", async () => {

@@ -13,7 +13,10 @@
 // Worker's: `ok - page via Worker: NAME`), then `N passed, M failed`. Exit code 0 only if
 // every test passed.
 
-import { CHROMIUM_FLAGS, freePort, parseArgs, startSim } from "../support.mjs";
+import {
+  CHROMIUM_FLAGS, freePort, parseArgs, startSim,
+  IN_PROGRESS_ISOLATE, PENDING_AV_SCAN, PENDING_COLLECT, PENDING_ISOLATE, SEEDED_CANCELLED, SUCCEEDED,
+} from "../support.mjs";
 import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
 import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
@@ -35,12 +38,6 @@ const ENTRA_CLIENT_ID = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
 const ENTRA_SECRET = `page-client-secret-${randomBytes(12).toString("hex")}`;
 const PROXY_KEY = `page-proxy-key-${randomBytes(12).toString("hex")}`;
 
-const PENDING_ISOLATE = "0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01";
-const PENDING_AV_SCAN = "1b7e4d90-3c2a-4f6b-8e15-7a9c0d3e2b02";
-const PENDING_COLLECT = "3d9a6fb2-5e4c-4b8d-a037-9cbe2f5a4d04";
-const IN_PROGRESS_ISOLATE = "4eab7ac3-6f5d-4c9e-b148-adcf3a6b5e05";
-const SUCCEEDED = "7bde0df6-9c8a-4fc1-a47b-d0f26d9e8b08";
-const SEEDED_CANCELLED = "a0e13029-cf1d-42f4-97ae-03259ac1be11";
 const LR_COMPLETED = "c0ffee00-1111-4222-8333-444455556666";
 const UNKNOWN = "00000000-0000-4000-8000-0000000000ff";
 const HOSTILE_ID = "dead0bad-0000-4000-8000-000000000666";
