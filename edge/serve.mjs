@@ -41,7 +41,7 @@ const capnpString = (s) => `"${String(s).replace(/\\/g, "\\\\").replace(/"/g, '\
  * 127.0.0.1:port, with the package from `pkgDir`. `modules` may replace module files by
  * name (tests use it to add a stand-in module). The file holds secrets: mode 0600.
  */
-export function writeConfig({ dir, workers, pkgDir = `${ROOT}/pkg`, modules = {} }) {
+export function writeConfig({ dir, workers, pkgDir = `${ROOT}/pkg-edge`, modules = {} }) {
   mkdirSync(dir, { recursive: true });
   const file = (p) => capnpString(relative(dir, p));
   const moduleList = {

@@ -7,8 +7,10 @@
 use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::input::{AccessToken, BaseUrl, MachineActionId};
-use crate::json::Json;
+use crate::lenient::{self, Scalar};
+use crate::raw::Body;
 use crate::response::push_u64;
+use serde::{Deserialize, Deserializer};
 use std::fmt;
 
 /// A Microsoft cloud: where to sign in, and the API audience to ask for.
@@ -203,16 +205,60 @@ pub fn interpret_token_response(
     now_ms: u64,
     secret: &ClientSecret,
 ) -> Result<IssuedToken, Error> {
-    let json = Json::parse(&response.body).ok();
-    let field = |name: &str| json.as_ref().and_then(|j| j.get(name));
-    let text = |name: &str| field(name).and_then(Json::as_str).map(str::to_owned);
+    let body = Body::from_text(&response.body);
+    interpret_token_parsed(response, &body, now_ms, secret)
+}
+
+/// Entra's token answer, every field optional and read leniently.
+#[derive(Debug, Default, Deserialize)]
+struct TokenAnswer {
+    #[serde(default, deserialize_with = "lenient::string")]
+    access_token: Option<String>,
+    /// Seconds, as a number or (some proxies) a string.
+    #[serde(default, deserialize_with = "seconds")]
+    expires_in: Option<u64>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    error: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    error_description: Option<String>,
+    #[serde(default, deserialize_with = "lenient::list")]
+    error_codes: Option<Vec<ErrorCode>>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    correlation_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
+    trace_id: Option<String>,
+}
+
+/// One of `error_codes`: a whole number, or nothing useful.
+#[derive(Debug)]
+struct ErrorCode(Option<i64>);
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient::integer(d).map(ErrorCode)
+    }
+}
+
+fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match lenient::scalar(d)? {
+        Scalar::Integer(n) => u64::try_from(n).ok(),
+        Scalar::Text(text) => text.trim().parse().ok(),
+        Scalar::Nothing => None,
+    })
+}
+
+/// [`interpret_token_response`] for a body the runtime has already parsed:
+/// `head`'s own `body` text is not read.
+pub fn interpret_token_parsed(
+    response: HttpResponse,
+    body: &Body,
+    now_ms: u64,
+    secret: &ClientSecret,
+) -> Result<IssuedToken, Error> {
+    let answer: TokenAnswer = body.decode().unwrap_or_default();
     if response.status == 200 {
-        let token = text("access_token").map(|t| AccessToken::parse(&t));
-        let lifetime = match field("expires_in") {
-            Some(Json::Number(n)) | Some(Json::String(n)) => n.parse::<u64>().ok(),
-            _ => None,
-        };
-        return match (token, lifetime) {
+        let token = answer.access_token.map(|t| AccessToken::parse(&t));
+        return match (token, answer.expires_in) {
             (Some(Ok(access_token)), Some(seconds)) => Ok(IssuedToken {
                 access_token,
                 expires_at_ms: now_ms.saturating_add(seconds.saturating_mul(1000)),
@@ -224,21 +270,21 @@ pub fn interpret_token_response(
             .with_status(200)),
         };
     }
-    let code = field("error_codes")
-        .and_then(|codes| match codes {
-            Json::Array(items) => items.first().cloned(),
-            _ => None,
-        })
-        .and_then(|first| match first {
-            Json::Number(n) => Some(n),
-            _ => None,
+    let code = answer
+        .error_codes
+        .and_then(|codes| codes.into_iter().next())
+        .and_then(|first| first.0)
+        .map(|n| {
+            let mut text = String::new();
+            crate::response::push_i64(&mut text, n);
+            text
         });
     let kind = match response.status {
         500..=599 => ErrorKind::Server,
         400..=499 => ErrorKind::Unauthorized,
         _ => ErrorKind::InvalidResponse,
     };
-    let mut message = String::from(advice(code.as_deref(), text("error").as_deref()));
+    let mut message = String::from(advice(code.as_deref(), answer.error.as_deref()));
     message.push_str(" (Entra ID, HTTP ");
     push_u64(&mut message, response.status.into());
     if let Some(code) = &code {
@@ -246,7 +292,7 @@ pub fn interpret_token_response(
         message.push_str(code);
     }
     message.push(')');
-    if let Some(description) = text("error_description") {
+    if let Some(description) = answer.error_description {
         message.push_str(" Entra said: ");
         message.push_str(description.lines().next().unwrap_or_default());
     }
@@ -257,8 +303,8 @@ pub fn interpret_token_response(
     });
     Error::new(kind, message)
         .with_status(response.status)
-        .with_error_code(error_code.or_else(|| text("error")))
-        .with_correlation_id(text("correlation_id").or_else(|| text("trace_id")))
+        .with_error_code(error_code.or(answer.error))
+        .with_correlation_id(answer.correlation_id.or(answer.trace_id))
         .redact_err(secret.secret())
 }
 

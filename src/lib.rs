@@ -6,11 +6,13 @@
 //! - [`input`]: validated arguments (GUID ids, comments, tokens, base URLs);
 //! - [`request`]: the exact HTTP requests the API expects, as plain values;
 //! - [`response`]: reading answers into a typed [`ActionResponse`] or an [`Error`];
-//! - [`model`]: the `MachineAction` entity, lossless across payload variants;
+//! - [`model`]: the `MachineAction` entity as serde types, lenient across
+//!   payload variants;
+//! - [`raw`]: bodies as the runtime parsed them (the engine's `JSON.parse` in
+//!   wasm, serde_json natively), kept whole next to the typed view;
 //! - [`entra`]: client-credentials token requests to Entra ID, as plain values;
 //! - [`retry`], [`quota`], [`outcome`]: when to try again, staying inside
 //!   the API's quota, and what a cancel really did;
-//! - [`json`]: a small strict JSON reader and writer that keeps numbers as sent;
 //! - `wasm` (on `wasm32` only): `fetch`, JS conversion, and the exports
 //!   `cancelMachineAction` and `MachineActionsClient`.
 //!
@@ -45,10 +47,11 @@ pub mod entra;
 pub mod error;
 pub mod http;
 pub mod input;
-pub mod json;
+mod lenient;
 pub mod model;
 pub mod outcome;
 pub mod quota;
+pub mod raw;
 pub mod request;
 pub mod response;
 pub mod retry;
@@ -56,9 +59,17 @@ pub mod retry;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
+// Smaller than the default dlmalloc; the module is single-threaded.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use error::{Error, ErrorKind};
 pub use http::{HttpRequest, HttpResponse, Method};
-pub use json::Json;
-pub use model::{ActionStatus, ActionType, BodyProblem, Command, MachineAction, RelatedFileInfo};
+pub use model::{
+    ActionState, ActionStatus, ActionType, BodyProblem, Command, CommandRecord, FileInfo,
+    MachineAction, RelatedFileInfo,
+};
+pub use raw::{Body, RawJson};
 pub use request::{cancel_request, get_request};
-pub use response::{interpret, ActionResponse, Operation};
+pub use response::{interpret, interpret_parsed, ActionResponse, Operation};

@@ -3,7 +3,7 @@
 //! the caller guessing; these rules turn each case into one answer.
 
 use crate::error::{Error, ErrorKind};
-use crate::model::{ActionStatus, MachineAction};
+use crate::model::{ActionState, ActionStatus};
 use crate::response::ActionResponse;
 
 /// The verdict on a cancel that succeeded in effect.
@@ -32,10 +32,10 @@ const READ_BACK: &str = "The cancel's own answer was lost or unclear, so the act
 
 /// Judges a 200 answer to a cancel.
 pub fn judge_answer(mut response: ActionResponse) -> Result<ActionResponse, Error> {
-    let notice = match &response.json_body.status {
-        ActionStatus::Cancelled => completed_despite_cancel(&response.json_body),
+    let notice = match &response.state.status {
+        ActionStatus::Cancelled => completed_despite_cancel(&response.state),
         ActionStatus::Pending | ActionStatus::InProgress => Some(STILL_RUNNING),
-        _ => return Err(not_cancellable(&response.json_body)),
+        _ => return Err(not_cancellable(&response.state)),
     };
     response.outcome = Some(CancelOutcome::Cancelled);
     response.notice = notice.map(str::to_owned);
@@ -61,7 +61,7 @@ pub fn judge_read_back(
     mut read: ActionResponse,
     comment: &str,
 ) -> Result<ActionResponse, Error> {
-    let action = &read.json_body;
+    let action = &read.state;
     let outcome = match &action.status {
         ActionStatus::Cancelled => {
             let ours = original.kind() != ErrorKind::BadRequest
@@ -92,17 +92,14 @@ pub fn judge_read_back(
     Ok(read)
 }
 
-fn completed_despite_cancel(action: &MachineAction) -> Option<&'static str> {
+fn completed_despite_cancel(action: &ActionState) -> Option<&'static str> {
     action
-        .commands
-        .iter()
-        .flatten()
-        .any(|c| c.command_status() == Some("Completed"))
+        .has_completed_command()
         .then_some(COMPLETED_DESPITE_CANCEL)
 }
 
 /// The error for an action that finished before it could be cancelled.
-pub fn not_cancellable(action: &MachineAction) -> Error {
+pub fn not_cancellable(action: &ActionState) -> Error {
     let status = action.status.as_str();
     let mut message = String::from("The action already finished with status ");
     message.push_str(status);

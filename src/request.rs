@@ -2,7 +2,6 @@
 
 use crate::http::{HttpRequest, Method};
 use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId};
-use crate::json::write_string;
 
 const JSON: &str = "application/json";
 
@@ -62,7 +61,39 @@ fn bearer(token: &AccessToken) -> String {
 fn cancel_body(comment: &Comment) -> String {
     let mut body = String::with_capacity(comment.as_str().len() + 16);
     body.push_str("{\"Comment\":");
-    write_string(&mut body, comment.as_str());
+    write_json_string(&mut body, comment.as_str());
     body.push('}');
     body
+}
+
+/// Appends `text` as a JSON string literal. The one piece of JSON the crate
+/// writes itself: request bodies are a single string member, too small to
+/// bring a serializer into the wasm module for.
+pub(crate) fn write_json_string(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let escape: &str = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 0xf) as usize] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
 }

@@ -3,9 +3,11 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::http::{canonical_reason, find_header, HttpResponse};
-use crate::json::{Json, JsonError, ObjectWriter};
-use crate::model::{BodyProblem, MachineAction};
+use crate::lenient;
+use crate::model::{ActionState, BodyProblem, MachineAction};
 use crate::outcome::CancelOutcome;
+use crate::raw::{Body, RawJson};
+use serde::Deserialize;
 
 /// The largest body read, in bytes. A MachineAction is about 1–3 KB; a body
 /// past 1 MiB is not one, and reading it would only cost memory.
@@ -31,8 +33,13 @@ pub struct ActionResponse {
     pub reason: String,
     /// Response headers, names in lower case.
     pub response_headers: Vec<(String, String)>,
-    /// The machine action, as Defender now reports it.
-    pub json_body: MachineAction,
+    /// The machine action as Defender now reports it: the body as the
+    /// runtime parsed it, everything kept, with the canonical spellings set
+    /// and absent canonical fields null (see [`crate::raw`]). Typed:
+    /// [`ActionResponse::action`].
+    pub json_body: RawJson,
+    /// The fields the client decided on.
+    pub state: ActionState,
     /// For a cancel: what it really did (see [`crate::outcome`]).
     pub outcome: Option<CancelOutcome>,
     /// For a cancel: a sentence for the analyst when the outcome needs one.
@@ -40,37 +47,14 @@ pub struct ActionResponse {
 }
 
 impl ActionResponse {
+    /// The whole machine action, typed.
+    pub fn action(&self) -> MachineAction {
+        MachineAction::from_json(&self.json_body)
+    }
+
     /// The value of a response header, by lower-case name.
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.response_headers, name)
-    }
-}
-
-impl ActionResponse {
-    /// Appends the result as JSON in the seed's shape:
-    /// `{"status_code", "reason", "response_headers": {…}, "json_body": {…}}`.
-    pub fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        push_u64(o.member("status_code"), self.status_code.into());
-        o.string("reason", Some(&self.reason));
-        let mut headers = ObjectWriter::new(o.member("response_headers"));
-        for (name, value) in &self.response_headers {
-            headers.string(name, Some(value));
-        }
-        headers.end();
-        self.json_body.write_json(o.member("json_body"));
-        if let Some(outcome) = self.outcome {
-            o.string("outcome", Some(outcome.as_str()));
-            o.string("notice", self.notice.as_deref());
-        }
-        o.end();
-    }
-
-    /// The result as JSON text (see [`ActionResponse::write_json`]).
-    pub fn to_json_text(&self) -> String {
-        let mut out = String::with_capacity(2048);
-        self.write_json(&mut out);
-        out
     }
 }
 
@@ -83,31 +67,44 @@ pub fn interpret(
     response: HttpResponse,
     now_unix_secs: u64,
 ) -> Result<ActionResponse, Error> {
-    let status = response.status;
-    if !(200..300).contains(&status) {
-        return Err(status_error(operation, &response, now_unix_secs));
-    }
     if response.body.len() > MAX_BODY_BYTES {
-        return Err(too_large(status));
+        return Err(too_large(response.status));
     }
-    let json_body = MachineAction::parse(&response.body).map_err(|problem| {
+    let body = Body::from_text(&response.body);
+    interpret_parsed(operation, response, body, now_unix_secs)
+}
+
+/// [`interpret`] for a body the runtime has already parsed: `head`'s own
+/// `body` text is not read.
+pub fn interpret_parsed(
+    operation: Operation,
+    head: HttpResponse,
+    body: Body,
+    now_unix_secs: u64,
+) -> Result<ActionResponse, Error> {
+    let status = head.status;
+    if !(200..300).contains(&status) {
+        return Err(status_error(operation, &head, &body, now_unix_secs));
+    }
+    let (state, json_body) = body.action().map_err(|problem| {
         Error::new(
             ErrorKind::InvalidResponse,
-            body_problem_message(problem, &response),
+            body_problem_message(problem, &head),
         )
         .with_status(status)
-        .with_correlation_id(header_correlation_id(&response))
+        .with_correlation_id(header_correlation_id(&head))
     })?;
-    let reason = if response.reason.is_empty() {
+    let reason = if head.reason.is_empty() {
         canonical_reason(status).to_owned()
     } else {
-        response.reason
+        head.reason
     };
     Ok(ActionResponse {
         status_code: status,
         reason,
-        response_headers: response.headers,
+        response_headers: head.headers,
         json_body,
+        state,
         outcome: None,
         notice: None,
     })
@@ -122,67 +119,65 @@ pub fn too_large(status: u16) -> Error {
     .with_status(status)
 }
 
-fn body_problem_message(problem: BodyProblem, response: &HttpResponse) -> String {
+fn body_problem_message(problem: BodyProblem, head: &HttpResponse) -> String {
     let mut text = String::from("Defender answered ");
-    push_u64(&mut text, response.status.into());
+    push_u64(&mut text, head.status.into());
     text.push_str(" but the body is not a MachineAction: ");
     match problem {
-        BodyProblem::Json(JsonError::Truncated) => {
-            text.push_str("the JSON ends early (the body was cut off).")
-        }
-        BodyProblem::Json(_) if looks_like_html(response) => text.push_str(
-            "it is an HTML page, so a proxy or sign-in page answered instead of the API.",
-        ),
-        BodyProblem::Json(JsonError::TooDeep) => text.push_str("the JSON is nested too deeply."),
-        BodyProblem::Json(JsonError::Syntax) => text.push_str("it is not JSON."),
+        BodyProblem::Empty => text.push_str("the body is empty (it ends early)."),
+        BodyProblem::Truncated => text.push_str("the JSON ends early (the body was cut off)."),
+        BodyProblem::Html => text.push_str(HTML_PAGE),
+        _ if is_html(head) => text.push_str(HTML_PAGE),
+        BodyProblem::NotJson => text.push_str("it is not JSON."),
         BodyProblem::NotAnObject => text.push_str("it is JSON but not an object."),
         BodyProblem::Missing(field) => {
             text.push_str("the field `");
             text.push_str(field);
-            text.push_str("` is missing or null.");
-        }
-        BodyProblem::WrongType(field) => {
-            text.push_str("the field `");
-            text.push_str(field);
-            text.push_str("` has the wrong JSON type.");
+            text.push_str("` is missing, null or not a string.");
         }
     }
     text
 }
 
-fn looks_like_html(response: &HttpResponse) -> bool {
-    response
-        .header("content-type")
+const HTML_PAGE: &str =
+    "it is an HTML page, so a proxy or sign-in page answered instead of the API.";
+
+fn is_html(head: &HttpResponse) -> bool {
+    head.header("content-type")
         .is_some_and(|t| t.to_ascii_lowercase().contains("html"))
-        || response.body.trim_start().starts_with('<')
 }
 
-/// The OData error body: `{"error":{"code","message","target"}}`.
-#[derive(Default)]
+/// The OData error body: `{"error":{"code","message","target"}}`. Every
+/// field is optional and read leniently: real errors come with an empty
+/// code, a `details` array, no `target`.
+#[derive(Debug, Default, Deserialize)]
+struct ODataErrorBody {
+    #[serde(default, deserialize_with = "crate::model::object")]
+    error: Option<ODataError>,
+}
+
+#[derive(Debug, Default, Deserialize)]
 struct ODataError {
+    #[serde(default, deserialize_with = "lenient::string")]
     code: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     message: Option<String>,
+    #[serde(default, deserialize_with = "lenient::string")]
     target: Option<String>,
 }
 
-fn parse_odata_error(body: &str) -> ODataError {
-    let Ok(json) = Json::parse(body) else {
-        return ODataError::default();
-    };
-    let Some(error) = json.get("error") else {
-        return ODataError::default();
-    };
-    let field = |name: &str| {
-        error
-            .get(name)
-            .and_then(Json::as_str)
-            .filter(|s| !s.trim().is_empty())
-            .map(str::to_owned)
-    };
-    ODataError {
-        code: field("code"),
-        message: field("message"),
-        target: field("target"),
+impl ODataError {
+    fn read(body: &Body) -> ODataError {
+        let error = body
+            .decode::<ODataErrorBody>()
+            .and_then(|b| b.error)
+            .unwrap_or_default();
+        let present = |text: Option<String>| text.filter(|s| !s.trim().is_empty());
+        ODataError {
+            code: present(error.code),
+            message: present(error.message),
+            target: present(error.target),
+        }
     }
 }
 
@@ -194,7 +189,12 @@ fn header_correlation_id(response: &HttpResponse) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn status_error(operation: Operation, response: &HttpResponse, now_unix_secs: u64) -> Error {
+fn status_error(
+    operation: Operation,
+    response: &HttpResponse,
+    body: &Body,
+    now_unix_secs: u64,
+) -> Error {
     let status = response.status;
     if status == 0 || (300..400).contains(&status) {
         return Error::new(
@@ -204,11 +204,7 @@ fn status_error(operation: Operation, response: &HttpResponse, now_unix_secs: u6
         .with_status(status)
         .with_correlation_id(header_correlation_id(response));
     }
-    let odata = if response.body.len() <= MAX_BODY_BYTES {
-        parse_odata_error(&response.body)
-    } else {
-        ODataError::default()
-    };
+    let odata = ODataError::read(body);
     let kind = match status {
         401 => ErrorKind::Unauthorized,
         403 => ErrorKind::Forbidden,
@@ -240,7 +236,7 @@ fn status_error(operation: Operation, response: &HttpResponse, now_unix_secs: u6
     if let Some(message) = &odata.message {
         text.push_str(" Defender said: ");
         push_truncated(&mut text, message, 400);
-    } else if looks_like_html(response) {
+    } else if is_html(response) || matches!(body, Body::Unparsable(BodyProblem::Html)) {
         text.push_str(" The body was an HTML page: a proxy or gateway answered, not the API.");
     }
     let correlation_id = odata.target.or_else(|| header_correlation_id(response));

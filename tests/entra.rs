@@ -1,4 +1,6 @@
 //! Client-credentials token requests and Entra ID's answers.
+// Native: bodies are parsed with serde_json here (the engine parses them in wasm).
+#![cfg(not(target_arch = "wasm32"))]
 
 use mde_machine_actions::entra::{
     interpret_token_response, ClientCredentialsConfig, ClientSecret, Cloud,

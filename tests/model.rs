@@ -1,10 +1,19 @@
-//! The MachineAction model reads every payload variant seen in the wild and
-//! writes one canonical shape without losing anything.
+//! The MachineAction model reads every payload variant seen in the wild; the
+//! body it came in is kept whole, in one canonical shape.
+// Native: bodies are parsed with serde_json here (the engine parses them in wasm).
+#![cfg(not(target_arch = "wasm32"))]
 
 use mde_machine_actions::{
-    ActionStatus, ActionType, Command, Json, MachineAction, RelatedFileInfo,
+    ActionStatus, ActionType, Body, Command, MachineAction, RawJson, RelatedFileInfo,
 };
+use serde_json::{json, Value};
 use std::fs;
+
+/// The typed view and the kept body, as `interpret` makes them.
+fn read(text: &str) -> (MachineAction, RawJson) {
+    let (_, json) = Body::from_text(text).action().unwrap();
+    (MachineAction::from_json(&json), json)
+}
 
 fn fixture(name: &str) -> String {
     fs::read_to_string(format!("tests/fixtures/mde/{name}")).unwrap()
@@ -25,10 +34,10 @@ fn all_entities() -> Vec<(String, String)> {
             continue;
         }
         let text = fs::read_to_string(&path).unwrap();
-        match Json::parse(&text).unwrap().get("value") {
-            Some(Json::Array(items)) => {
+        match serde_json::from_str::<Value>(&text).unwrap().get("value") {
+            Some(Value::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
-                    entities.push((format!("{name}[{i}]"), item.to_text()));
+                    entities.push((format!("{name}[{i}]"), item.to_string()));
                 }
             }
             _ => entities.push((name, text)),
@@ -47,20 +56,21 @@ fn every_fixture_entity_parses() {
 }
 
 #[test]
-fn writing_keeps_every_field_of_every_fixture() {
+fn the_kept_body_has_every_field_of_every_fixture() {
     for (name, text) in all_entities() {
-        let original = Json::parse(&text).unwrap();
-        let written = Json::parse(&MachineAction::parse(&text).unwrap().to_json_text()).unwrap();
-        let Json::Object(members) = original else {
+        let Value::Object(original) = serde_json::from_str(&text).unwrap() else {
             panic!("{name}")
         };
-        for (key, value) in members {
+        let (_, kept) = read(&text);
+        for (key, value) in original {
             let canonical = match key.as_str() {
-                "externalId" => "externalID",
-                "lastUpdateTimeUtc" => "lastUpdateDateTimeUtc",
+                "externalId" if kept.get("externalId").is_none() => "externalID",
+                "lastUpdateTimeUtc" if kept.get("lastUpdateTimeUtc").is_none() => {
+                    "lastUpdateDateTimeUtc"
+                }
                 other => other,
             };
-            let kept = written
+            let kept = kept
                 .get(canonical)
                 .unwrap_or_else(|| panic!("{name}: {key} lost"));
             if !matches!(key.as_str(), "status" | "type") {
@@ -93,26 +103,23 @@ fn the_seed_example_parses_with_strings_for_commands_and_file_info() {
 
 #[test]
 fn a_real_capture_reads_externalid_nulls_and_unmodelled_fields() {
-    let action = MachineAction::parse(&fixture("realworld-sekoia-isolate-201.json")).unwrap();
+    let (action, kept) = read(&fixture("realworld-sekoia-isolate-201.json"));
     assert_eq!(action.status, ActionStatus::Pending);
     assert_eq!(action.external_id, None);
     assert_eq!(action.error_h_result, Some(0));
     assert_eq!(action.commands, Some(vec![]));
     assert_eq!(action.request_source.as_deref(), Some("PublicApi"));
-    let extra: Vec<&str> = action.extra.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(extra, ["@odata.context", "troubleshootInfo"]);
+    assert!(kept["@odata.context"].is_string());
+    assert!(kept.get("troubleshootInfo").is_some());
 }
 
 #[test]
 fn live_response_commands_are_records_with_accessors() {
-    let list = Json::parse(&fixture(
+    let list: Value = serde_json::from_str(&fixture(
         "realworld-cloudarchitekt-list-liveresponse-200.json",
     ))
     .unwrap();
-    let Some(Json::Array(items)) = list.get("value") else {
-        panic!()
-    };
-    let action = MachineAction::parse(&items[0].to_text()).unwrap();
+    let action = MachineAction::parse(&list["value"][0].to_string()).unwrap();
     assert_eq!(action.action_type, Some(ActionType::LiveResponse));
     let commands = action.commands.unwrap();
     assert_eq!(commands[0].command_status(), Some("Completed"));
@@ -130,10 +137,14 @@ fn a_file_action_exposes_its_hash() {
 
 #[test]
 fn spelling_variants_are_read_into_one_shape() {
-    let action = MachineAction::parse(
+    let (action, kept) = read(
         r#"{"id":"a","status":"Canceled","type":"Live Response","externalId":"e","lastUpdateTimeUtc":"t"}"#,
-    )
-    .unwrap();
+    );
+    assert_eq!(kept["status"], "Cancelled");
+    assert_eq!(kept["type"], "LiveResponse");
+    assert_eq!(kept["externalID"], "e");
+    assert_eq!(kept["lastUpdateDateTimeUtc"], "t");
+    assert!(kept.get("externalId").is_none() && kept.get("lastUpdateTimeUtc").is_none());
     assert_eq!(action.status, ActionStatus::Cancelled);
     assert!(action.status.is_final());
     assert_eq!(action.action_type, Some(ActionType::LiveResponse));
@@ -143,7 +154,7 @@ fn spelling_variants_are_read_into_one_shape() {
 
 #[test]
 fn unknown_enum_values_are_kept() {
-    let action = MachineAction::parse(r#"{"id":"a","status":"Queued","type":"Reboot"}"#).unwrap();
+    let (action, kept) = read(r#"{"id":"a","status":"Queued","type":"Reboot"}"#);
     assert_eq!(action.status, ActionStatus::Other("Queued".into()));
     assert_eq!(action.status.as_str(), "Queued");
     assert!(
@@ -154,7 +165,8 @@ fn unknown_enum_values_are_kept() {
         action.action_type.as_ref().map(ActionType::as_str),
         Some("Reboot")
     );
-    assert!(action.to_json_text().contains(r#""type":"Reboot""#));
+    assert_eq!(kept["type"], "Reboot");
+    assert_eq!(kept["status"], "Queued");
 }
 
 #[test]
@@ -172,26 +184,74 @@ fn pending_and_in_progress_are_not_final() {
 }
 
 #[test]
-fn the_canonical_shape_has_every_field_in_order() {
-    let text = MachineAction::parse(
-        r#"{"id":"a","status":"Pending","zeta":1,"alpha":[true,null,-1.5e3]}"#,
-    )
-    .unwrap()
-    .to_json_text();
+fn the_kept_body_has_every_canonical_field_and_everything_else_as_sent() {
+    let (_, kept) = read(r#"{"id":"a","status":"Pending","zeta":1,"alpha":[true,null,-1.5e3]}"#);
     assert_eq!(
-        text,
-        r#"{"id":"a","type":null,"scope":null,"requestor":null,"externalID":null,"requestSource":null,"commands":null,"cancellationRequestor":null,"requestorComment":null,"cancellationComment":null,"status":"Pending","machineId":null,"computerDnsName":null,"cancellationDateTimeUtc":null,"creationDateTimeUtc":null,"lastUpdateDateTimeUtc":null,"title":null,"relatedFileInfo":null,"errorHResult":null,"zeta":1,"alpha":[true,null,-1.5e3]}"#
+        kept,
+        json!({"id":"a","status":"Pending","zeta":1,"alpha":[true,null,-1.5e3],
+            "type":null,"scope":null,"requestor":null,"externalID":null,"requestSource":null,
+            "commands":null,"cancellationRequestor":null,"requestorComment":null,
+            "cancellationComment":null,"machineId":null,"computerDnsName":null,
+            "cancellationDateTimeUtc":null,"creationDateTimeUtc":null,
+            "lastUpdateDateTimeUtc":null,"title":null,"relatedFileInfo":null,"errorHResult":null})
     );
+    let keys: Vec<&String> = kept.as_object().unwrap().keys().take(4).collect();
+    assert_eq!(keys, ["id", "status", "zeta", "alpha"], "the order as sent");
+}
+
+#[test]
+fn optional_fields_of_the_wrong_type_read_as_none_and_are_kept_as_sent() {
+    let text = r#"{"id":"a","status":"Cancelled","title":42,"errorHResult":"0x80004005",
+        "requestSource":{"app":"x"},"commands":"PutFile","relatedFileInfo":7,
+        "machineId":["m"],"cancellationComment":true,"scope":1.5}"#;
+    let (action, kept) = read(text);
+    assert_eq!(action.status, ActionStatus::Cancelled);
+    assert_eq!(action.title, None);
+    assert_eq!(action.error_h_result, None);
+    assert_eq!(action.request_source, None);
+    assert_eq!(action.commands, None);
+    assert_eq!(action.related_file_info, None);
+    assert_eq!(action.machine_id, None);
+    assert_eq!(action.cancellation_comment, None);
+    assert_eq!(action.scope, None);
+    let original: Value = serde_json::from_str(text).unwrap();
+    for (key, value) in original.as_object().unwrap() {
+        assert_eq!(&kept[key], value, "{key} kept as sent");
+    }
+}
+
+#[test]
+fn command_entries_of_any_type_keep_their_place() {
+    let (action, _) = read(
+        r#"{"id":"a","status":"Pending","commands":["PutFile",7,{"commandStatus":"Failed","command":{"type":"RunScript"}},null]}"#,
+    );
+    let commands = action.commands.unwrap();
+    assert_eq!(commands.len(), 4);
+    assert_eq!(commands[0], Command::Name("PutFile".into()));
+    assert_eq!(commands[1], Command::Other);
+    assert_eq!(commands[2].command_status(), Some("Failed"));
+    assert_eq!(commands[2].command_type(), Some("RunScript"));
+    assert_eq!(commands[3], Command::Other);
+}
+
+#[test]
+fn both_spellings_of_a_field_read_the_canonical_one_and_keep_the_other() {
+    let (action, kept) =
+        read(r#"{"id":"a","status":"Pending","externalId":"lower","externalID":"upper"}"#);
+    assert_eq!(action.external_id.as_deref(), Some("upper"));
+    assert_eq!(kept["externalID"], "upper");
+    assert_eq!(kept["externalId"], "lower");
 }
 
 #[test]
 fn hostile_strings_survive_as_text() {
     let hostile = r#"<img src=x onerror=alert(1)>\"\u0000\u2028"#;
-    let action = MachineAction::parse(&format!(
+    let (action, kept) = read(&format!(
         r#"{{"id":"a","status":"Pending","requestorComment":"{hostile}"}}"#
-    ))
-    .unwrap();
-    let again = MachineAction::parse(&action.to_json_text()).unwrap();
-    assert_eq!(again.requestor_comment, action.requestor_comment);
+    ));
+    assert_eq!(
+        kept["requestorComment"].as_str(),
+        action.requestor_comment.as_deref()
+    );
     assert!(action.requestor_comment.unwrap().contains('\u{0}'));
 }

@@ -44,9 +44,9 @@ async fn control(method: &str, path: &str, body: &str) {
 
 /// `body` as a JSON string literal.
 fn json_string(body: &str) -> String {
-    let mut out = String::new();
-    mde_machine_actions::json::write_string(&mut out, body);
-    out
+    js_sys::JSON::stringify(&JsValue::from_str(body))
+        .unwrap()
+        .into()
 }
 
 /// Restores the simulator's seed, so each test starts from the same state.
@@ -92,16 +92,16 @@ async fn get_then_cancel_a_pending_action() {
     reset().await;
     let client = client("sim-token");
     let before = client.get(&id(PENDING), None, None).await.unwrap();
-    assert_eq!(before.json_body.status, ActionStatus::Pending);
+    assert_eq!(before.state.status, ActionStatus::Pending);
     let comment = Comment::parse("cancelled from Rust").unwrap();
     let after = client
         .cancel(&id(PENDING), &comment, None, None)
         .await
         .unwrap();
     assert_eq!(after.status_code, 200);
-    assert_eq!(after.json_body.status, ActionStatus::Cancelled);
+    assert_eq!(after.state.status, ActionStatus::Cancelled);
     assert_eq!(
-        after.json_body.cancellation_comment.as_deref(),
+        after.state.cancellation_comment.as_deref(),
         Some("cancelled from Rust")
     );
     assert!(after.header("mise-correlation-id").is_some());

@@ -10,7 +10,7 @@ use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
 use crate::outcome::{is_ambiguous, judge_answer, judge_read_back};
 use crate::quota::{Budget, Limit, DEFENDER_LIMITS};
 use crate::request::{cancel_request, get_request};
-use crate::response::{interpret, ActionResponse, Operation};
+use crate::response::{interpret_parsed, ActionResponse, Operation};
 use crate::retry::RetryPolicy;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -153,7 +153,7 @@ impl MachineActionsClient {
             let response = send(&build(&token), deadline).await;
             self.budget(operation, |b| b.finished(now_ms()));
             let result = response
-                .and_then(|response| interpret(operation, response, now_ms() / 1000))
+                .and_then(|(head, body)| interpret_parsed(operation, head, body, now_ms() / 1000))
                 .map_err(|e| e.redact(token.secret()));
             let error = match result {
                 Ok(response) => return Ok(response),

@@ -6,7 +6,7 @@
 use super::deadline::Deadline;
 use super::fetch::send;
 use super::js_error::{error_from_js, error_to_js};
-use crate::entra::{interpret_token_response, ClientCredentialsConfig, IssuedToken};
+use crate::entra::{interpret_token_parsed, ClientCredentialsConfig, IssuedToken};
 use crate::error::Error;
 use crate::input::{AccessToken, Timeout};
 use js_sys::Promise;
@@ -141,10 +141,10 @@ async fn fetch_token(inner: &Inner) -> Result<IssuedToken, Error> {
     let secret = inner.config.client_secret().secret();
     let deadline = Deadline::start(inner.timeout, None)?;
     let sent_at = now_ms();
-    let response = send(&inner.config.token_request(), &deadline)
+    let (head, body) = send(&inner.config.token_request(), &deadline)
         .await
         .map_err(|e| e.redact(secret))?;
-    interpret_token_response(response, sent_at, inner.config.client_secret())
+    interpret_token_parsed(head, &body, sent_at, inner.config.client_secret())
 }
 
 fn now_ms() -> u64 {

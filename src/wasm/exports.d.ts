@@ -27,10 +27,12 @@ export interface RelatedFileInfo {
 }
 
 /**
- * A machine action, in one canonical shape whatever variant Defender sent:
- * every field below is present (null when Defender left it out), `externalId`
- * is read into `externalID`, `lastUpdateTimeUtc` into `lastUpdateDateTimeUtc`,
- * `Canceled` into `Cancelled`; fields not modelled here follow as sent.
+ * A machine action: the body as the engine's `JSON.parse` read it, every field kept as sent, in one
+ * canonical shape whatever variant Defender sent: every field below is present (null when Defender
+ * left it out), `externalId` is moved to `externalID` and `lastUpdateTimeUtc` to
+ * `lastUpdateDateTimeUtc` (when the canonical one is absent), `Canceled` reads `Cancelled` and
+ * `Live Response` `LiveResponse`. The types below are the documented ones; a field Defender sends
+ * with another type is kept as it came rather than failing the call, so check before relying on it.
  */
 export interface MachineAction {
   id: string;
@@ -148,40 +150,6 @@ export interface MachineActionError extends Error {
 
 /** Cancels a pending machine action: `POST {baseUrl}/api/machineactions/{id}/cancel`. */
 export function cancelMachineAction(options: CancelMachineActionOptions): Promise<CancelResult>;
-
-export interface ClientCredentialsOptions {
-  /** The directory (tenant) ID: a GUID or a verified domain such as contoso.onmicrosoft.com. */
-  tenantId: string;
-  /** The app registration's Application (client) ID. */
-  clientId: string;
-  /** The client secret's value. Never appears in an error. Keep it server-side (a Worker secret). */
-  clientSecret: string;
-  /** Picks the sign-in authority and the API audience. Default "commercial" (regional hosts included). */
-  cloud?: "commercial" | "gcc" | "gcc-high" | "dod";
-  /** Replaces the cloud's authority, e.g. https://login.microsoftonline.com (https, or http to loopback). */
-  authorityUrl?: string;
-  /** Replaces the cloud's scope, e.g. https://api.securitycenter.microsoft.com/.default. */
-  scope?: string;
-  /** Refresh a token this long before it expires, 0–3600 s. Default 300. */
-  refreshBeforeExpirySeconds?: number;
-  /** Deadline for one token request, 1–600000 ms. Default 30000. */
-  timeoutMs?: number;
-}
-
-/**
- * Entra ID client-credentials tokens for the Defender API: cached per instance (create it at module
- * scope in a Worker: one per isolate), refreshed before expiry, one request shared by concurrent callers.
- * Entra's refusals reject with a MachineActionError of kind "unauthorized" that says what to fix.
- */
-export class ClientCredentials implements TokenProvider {
-  constructor(options: ClientCredentialsOptions);
-  getToken(): Promise<string>;
-  /** Forgets the cached token; the client calls it after a 401 and retries once. */
-  invalidate(): void;
-  /** How many token requests were sent to Entra ID. */
-  readonly tokenRequests: number;
-  free(): void;
-}
 
 /** True for errors this package throws. */
 export function isMachineActionError(value: unknown): value is MachineActionError;

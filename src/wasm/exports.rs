@@ -3,34 +3,38 @@
 //! errors they return. Types for TypeScript are in `exports.d.ts`.
 
 use super::client::MachineActionsClient;
+#[cfg(feature = "client-credentials")]
 use super::credentials::{ClientCredentials, DEFAULT_REFRESH_BEFORE_SECONDS};
 use super::js_error::{error_from_js, error_to_js};
-use super::token::TokenSource;
+use super::options::{action_id, argument, comment, CallOptions, ClientOptions};
+#[cfg(feature = "client-credentials")]
+use super::options::{CredentialsOptions, Opt};
+#[cfg(feature = "client-credentials")]
 use crate::entra::{ClientCredentialsConfig, Cloud};
+#[cfg(feature = "client-credentials")]
 use crate::error::Error;
-use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
-use crate::quota::{Limit, DEFENDER_LIMITS};
 use crate::response::ActionResponse;
-use crate::retry::RetryPolicy;
-use js_sys::{Function, JsString, Object, Promise, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::AbortSignal;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("exports.d.ts");
+
+#[cfg(feature = "client-credentials")]
+#[wasm_bindgen(typescript_custom_section)]
+const CREDENTIALS_TYPES: &str = include_str!("credentials.d.ts");
 
 /// `cancelMachineAction(options)`: the one-shot form of
 /// `new MachineActionsClient(options).cancel(…)`.
 #[wasm_bindgen(js_name = cancelMachineAction, skip_typescript)]
 pub async fn cancel_machine_action(options: JsValue) -> Result<JsValue, JsValue> {
     let run = async {
-        let options = object(&options, "options must be an object.")?;
-        let id = action_id(&options)?;
-        let comment = comment(&get(&options, "comment"))?;
-        let client = client_from(&options)?;
-        let call = CallOptions::read(&options)?;
+        let mut options = ClientOptions::read(&options)?;
+        let id = action_id(std::mem::take(&mut options.machine_action_id))?;
+        let comment = comment(std::mem::take(&mut options.comment))?;
+        let client = options.client()?;
+        let call = options.call()?;
         client
             .cancel(&id, &comment, call.timeout, call.signal.as_ref())
             .await
@@ -50,8 +54,8 @@ impl JsMachineActionsClient {
     /// Validates the options; throws a `MachineActionError` when one breaks a rule.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<JsMachineActionsClient, JsValue> {
-        object(&options, "options must be an object.")
-            .and_then(|options| client_from(&options))
+        ClientOptions::read(&options)
+            .and_then(|mut options| options.client())
             .map(|inner| JsMachineActionsClient { inner })
             .map_err(error_to_js)
     }
@@ -66,9 +70,9 @@ impl JsMachineActionsClient {
         let client = self.inner.clone();
         future_to_promise(async move {
             let run = async {
-                let id = parse_id(&machine_action_id)?;
-                let comment = comment(&comment_text)?;
-                let call = CallOptions::read_optional(&options)?;
+                let id = action_id(argument(machine_action_id))?;
+                let comment = comment(argument(comment_text))?;
+                let call = CallOptions::read(&options)?;
                 client
                     .cancel(&id, &comment, call.timeout, call.signal.as_ref())
                     .await
@@ -82,8 +86,8 @@ impl JsMachineActionsClient {
         let client = self.inner.clone();
         future_to_promise(async move {
             let run = async {
-                let id = parse_id(&machine_action_id)?;
-                let call = CallOptions::read_optional(&options)?;
+                let id = action_id(argument(machine_action_id))?;
+                let call = CallOptions::read(&options)?;
                 client.get(&id, call.timeout, call.signal.as_ref()).await
             };
             run.await.map(|r| result_to_js(&r)).map_err(error_to_js)
@@ -91,15 +95,18 @@ impl JsMachineActionsClient {
     }
 }
 
+#[cfg(feature = "client-credentials")]
 /// `new ClientCredentials({ tenantId, clientId, clientSecret, cloud,
 /// authorityUrl, scope, refreshBeforeExpirySeconds, timeoutMs })`: Entra ID
 /// client-credentials tokens, cached and refreshed; pass it as `token`.
+#[cfg(feature = "client-credentials")]
 #[wasm_bindgen(js_name = ClientCredentials, skip_typescript)]
 #[derive(Debug)]
 pub struct JsClientCredentials {
     inner: ClientCredentials,
 }
 
+#[cfg(feature = "client-credentials")]
 #[wasm_bindgen(js_class = ClientCredentials)]
 impl JsClientCredentials {
     /// Validates the options; throws a `MachineActionError` when one breaks a rule.
@@ -128,43 +135,34 @@ impl JsClientCredentials {
     }
 }
 
+#[cfg(feature = "client-credentials")]
 fn credentials_from(options: &JsValue) -> Result<ClientCredentials, Error> {
-    let options = object(options, "options must be an object.")?;
-    let required = |key: &str, message: &'static str| {
-        string_or_absent(&get(&options, key), message)?.ok_or(Error::invalid_input(message))
-    };
-    let optional =
-        |key: &str, message: &'static str| string_or_absent(&get(&options, key), message);
-    let tenant_id = required(
-        "tenantId",
+    let o = CredentialsOptions::read(options)?;
+    let tenant_id = CredentialsOptions::required(
+        o.tenant_id,
         "tenantId is required: the directory (tenant) ID, a string.",
     )?;
-    let client_id = required(
-        "clientId",
+    let client_id = CredentialsOptions::required(
+        o.client_id,
         "clientId is required: the Application (client) ID, a string.",
     )?;
-    let client_secret = required(
-        "clientSecret",
+    let client_secret = CredentialsOptions::required(
+        o.client_secret,
         "clientSecret is required: the client secret's value, a string.",
     )?;
-    let cloud = match optional("cloud", "cloud must be a string.")? {
+    let cloud = match CredentialsOptions::optional(o.cloud, "cloud must be a string.")? {
         Some(name) => Cloud::parse(&name)?,
         None => Cloud::default(),
     };
-    let authority = optional("authorityUrl", "authorityUrl must be a string.")?;
-    let scope = optional("scope", "scope must be a string.")?;
-    let refresh = get(&options, "refreshBeforeExpirySeconds");
-    let refresh = if refresh.is_undefined() || refresh.is_null() {
-        DEFAULT_REFRESH_BEFORE_SECONDS
-    } else {
-        match refresh.as_f64() {
-            Some(s) if (0.0..=3600.0).contains(&s) => s as u32,
-            _ => {
-                return Err(Error::invalid_input(
-                    "refreshBeforeExpirySeconds must be a number of seconds from 0 to 3600.",
-                ))
-            }
-        }
+    let authority =
+        CredentialsOptions::optional(o.authority_url, "authorityUrl must be a string.")?;
+    let scope = CredentialsOptions::optional(o.scope, "scope must be a string.")?;
+    const BAD_REFRESH: &str =
+        "refreshBeforeExpirySeconds must be a number of seconds from 0 to 3600.";
+    let refresh = match o.refresh_before_expiry_seconds {
+        Opt::Absent => DEFAULT_REFRESH_BEFORE_SECONDS,
+        Opt::Given(s) if (0.0..=3600.0).contains(&s) => s as u32,
+        _ => return Err(Error::invalid_input(BAD_REFRESH)),
     };
     let config = ClientCredentialsConfig::new(
         &tenant_id,
@@ -177,7 +175,7 @@ fn credentials_from(options: &JsValue) -> Result<ClientCredentials, Error> {
     Ok(ClientCredentials::new(
         config,
         refresh,
-        timeout(&options)?.unwrap_or_default(),
+        CredentialsOptions::timeout(o.timeout_ms)?.unwrap_or_default(),
     ))
 }
 
@@ -187,187 +185,33 @@ pub fn is_machine_action_error(value: &JsValue) -> bool {
     error_from_js(value).is_some()
 }
 
-struct CallOptions {
-    timeout: Option<Timeout>,
-    signal: Option<AbortSignal>,
-}
-
-impl CallOptions {
-    fn read(options: &Object) -> Result<Self, Error> {
-        Ok(CallOptions {
-            timeout: timeout(options)?,
-            signal: signal(options)?,
-        })
-    }
-
-    fn read_optional(options: &JsValue) -> Result<Self, Error> {
-        if options.is_undefined() || options.is_null() {
-            return Ok(CallOptions {
-                timeout: None,
-                signal: None,
-            });
-        }
-        CallOptions::read(&object(options, "the call options must be an object.")?)
-    }
-}
-
-fn client_from(options: &Object) -> Result<MachineActionsClient, Error> {
-    let base_url = match string_or_absent(&get(options, "baseUrl"), "baseUrl must be a string.")? {
-        Some(text) => BaseUrl::parse(&text)?,
-        None => BaseUrl::default(),
-    };
-    let timeout = timeout(options)?.unwrap_or_default();
-    let token = get(options, "token");
-    let token = if let Some(function) = token.dyn_ref::<Function>() {
-        TokenSource::Function(function.clone())
-    } else if token.is_undefined() || token.is_null() {
-        return Err(Error::invalid_input(
-            "token is required: an access token for the Defender API, a function that returns one, or a provider such as ClientCredentials.",
-        ));
-    } else if token.is_object() && get(token.unchecked_ref(), "getToken").is_function() {
-        TokenSource::Provider(token.unchecked_into())
-    } else {
-        let text = string(
-            &token,
-            "token must be a string, a function that returns one, or an object with getToken().",
-        )?;
-        TokenSource::Static(AccessToken::parse(&text)?)
-    };
-    let retries = get(options, "retries");
-    let retry = if retries.is_undefined() || retries.is_null() {
-        RetryPolicy::default()
-    } else {
-        match retries.as_f64() {
-            Some(n) if (0.0..=10.0).contains(&n) && n.fract() == 0.0 => {
-                RetryPolicy::with_retries(n as u32)
-            }
-            _ => {
-                return Err(Error::invalid_input(
-                    "retries must be a whole number from 0 to 10.",
-                ))
-            }
-        }
-    };
-    let limits = quota_limits(&get(options, "quota"))?;
-    Ok(MachineActionsClient::with_policy(
-        token, base_url, timeout, retry, &limits,
-    ))
-}
-
-/// `quota`: absent for Defender's limits, `false` for none, or a list of
-/// `{ calls, windowMs }`.
-fn quota_limits(value: &JsValue) -> Result<Vec<Limit>, Error> {
-    const BAD: &str = "quota must be false or a list of { calls, windowMs } with whole numbers from 1 to 1000000 calls and 1 to 86400000 ms.";
-    if value.is_undefined() || value.is_null() {
-        return Ok(DEFENDER_LIMITS.to_vec());
-    }
-    if value.as_bool() == Some(false) {
-        return Ok(Vec::new());
-    }
-    let list = value
-        .dyn_ref::<js_sys::Array>()
-        .ok_or(Error::invalid_input(BAD))?;
-    let number = |item: &JsValue, key: &str, max: f64| {
-        get(item.unchecked_ref(), key)
-            .as_f64()
-            .filter(|n| (1.0..=max).contains(n) && n.fract() == 0.0)
-            .ok_or(Error::invalid_input(BAD))
-    };
-    list.iter()
-        .map(|item| {
-            if !item.is_object() {
-                return Err(Error::invalid_input(BAD));
-            }
-            Ok(Limit {
-                calls: number(&item, "calls", 1e6)? as u32,
-                window_ms: number(&item, "windowMs", 864e5)? as u64,
-            })
-        })
-        .collect()
-}
-
-fn action_id(options: &Object) -> Result<MachineActionId, Error> {
-    parse_id(&get(options, "machineActionId"))
-}
-
-fn parse_id(value: &JsValue) -> Result<MachineActionId, Error> {
-    if value.is_undefined() || value.is_null() {
-        return MachineActionId::parse("");
-    }
-    MachineActionId::parse(&string(value, "machineActionId must be a string.")?)
-}
-
-fn comment(value: &JsValue) -> Result<Comment, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Comment::parse("");
-    }
-    Comment::parse(&string(value, "comment must be a string.")?)
-}
-
-fn timeout(options: &Object) -> Result<Option<Timeout>, Error> {
-    let value = get(options, "timeoutMs");
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    match value.as_f64() {
-        Some(ms) => Timeout::from_millis(ms).map(Some),
-        None => Err(Error::invalid_input(
-            "timeoutMs must be a number of milliseconds from 1 to 600000.",
-        )),
-    }
-}
-
-fn signal(options: &Object) -> Result<Option<AbortSignal>, Error> {
-    let value = get(options, "signal");
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .dyn_into::<AbortSignal>()
-        .map(Some)
-        .map_err(|_| Error::invalid_input("signal must be an AbortSignal."))
-}
-
-fn get(object: &Object, key: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn object(value: &JsValue, message: &'static str) -> Result<Object, Error> {
-    if value.is_object() && !value.is_function() {
-        Ok(value.clone().unchecked_into())
-    } else {
-        Err(Error::invalid_input(message))
-    }
-}
-
-/// A JS string as Rust text, refusing lone surrogates that would otherwise be
-/// silently replaced.
-fn string(value: &JsValue, wrong_type: &'static str) -> Result<String, Error> {
-    let text = value
-        .dyn_ref::<JsString>()
-        .ok_or(Error::invalid_input(wrong_type))?;
-    let converted: String = text.into();
-    // The conversion turns a lone surrogate into U+FFFD. Only a text that now
-    // holds one is checked code unit by code unit (a JS call per unit, far
-    // too slow to do for every argument).
-    if converted.contains('\u{FFFD}') && !text.is_valid_utf16() {
-        return Err(Error::invalid_input(
-            "a text argument contains an unpaired UTF-16 surrogate; pass well-formed text.",
-        ));
-    }
-    Ok(converted)
-}
-
-fn string_or_absent(value: &JsValue, wrong_type: &'static str) -> Result<Option<String>, Error> {
-    if value.is_undefined() || value.is_null() {
-        Ok(None)
-    } else {
-        string(value, wrong_type).map(Some)
-    }
-}
-
-/// One JSON text parsed by the engine: far fewer JS↔wasm crossings than
-/// building the object field by field.
+/// The result object, `{status_code, reason, response_headers, json_body,
+/// outcome, notice}`, with `json_body` the engine's own parsed body (see
+/// [`crate::raw`]): nothing is rebuilt or re-serialised.
 fn result_to_js(result: &ActionResponse) -> JsValue {
-    js_sys::JSON::parse(&result.to_json_text()).unwrap_or(JsValue::NULL)
+    let object = Object::new();
+    let set = |key: &str, value: &JsValue| {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
+    };
+    set("status_code", &JsValue::from(result.status_code));
+    set("reason", &JsValue::from_str(&result.reason));
+    let headers = Object::new();
+    for (name, value) in &result.response_headers {
+        let _ = Reflect::set(
+            &headers,
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        );
+    }
+    set("response_headers", &headers);
+    set("json_body", &result.json_body);
+    if let Some(outcome) = result.outcome {
+        set("outcome", &JsValue::from_str(outcome.as_str()));
+        let notice = result
+            .notice
+            .as_deref()
+            .map_or(JsValue::NULL, JsValue::from_str);
+        set("notice", &notice);
+    }
+    object.into()
 }

@@ -4,9 +4,10 @@
 use super::deadline::Deadline;
 use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::json::{Json, ObjectWriter};
+use crate::raw::Body;
+use crate::request::write_json_string;
 use crate::response::{too_large, MAX_BODY_BYTES};
-use js_sys::{JsString, Object, Promise};
+use js_sys::{Array, JsString, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -17,14 +18,20 @@ extern "C" {
     // The global `fetch`, the same in browsers, workers, Node, Deno and workerd.
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(url: &str, init: &RequestInit) -> Promise;
+
+    // The engine's parser, on the engine's string: the body is never copied
+    // into wasm memory unless it fails to parse.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse_json(text: &JsString) -> Result<JsValue, JsValue>;
 }
 
 /// Performs one exchange within `deadline`. Redirects are not followed, so the
-/// `Authorization` header never travels to another address.
+/// `Authorization` header never travels to another address. The answer's
+/// head (its `body` text left empty) and its body as the engine parsed it.
 pub(crate) async fn send(
     request: &HttpRequest,
     deadline: &Deadline,
-) -> Result<HttpResponse, Error> {
+) -> Result<(HttpResponse, Body), Error> {
     let init = request_init(request);
     init.set_signal(Some(&deadline.signal()));
     // The signal aborts fetch and body reads in every runtime tested, so no
@@ -72,51 +79,47 @@ pub(crate) async fn send(
     if text.length() as usize > MAX_BODY_BYTES {
         return Err(too_large(status));
     }
-    Ok(HttpResponse {
+    let body = match parse_json(&text) {
+        Ok(json) => Body::Json(json),
+        Err(_) => Body::unparsable(&String::from(text)),
+    };
+    let head = HttpResponse {
         status,
         reason: response.status_text(),
         headers,
-        body: text.into(),
-    })
+        body: String::new(),
+    };
+    Ok((head, body))
 }
 
-/// All headers in three crossings (`Object.fromEntries`, `JSON.stringify`,
-/// one string copy) instead of several per header: the iteration protocol
-/// made header reading the costliest part of a call.
 /// `{method, headers, body, redirect: "manual"}` as one JSON text parsed by
 /// the engine: one crossing instead of a dozen setter calls.
 fn request_init(request: &HttpRequest) -> RequestInit {
     let mut text = String::with_capacity(256 + request.body.as_ref().map_or(0, String::len));
-    let mut init = ObjectWriter::new(&mut text);
-    init.string("method", Some(request.method.as_str()));
-    let mut headers = ObjectWriter::new(init.member("headers"));
-    for (name, value) in &request.headers {
-        headers.string(name, Some(value));
+    text.push_str("{\"method\":\"");
+    text.push_str(request.method.as_str());
+    text.push_str("\",\"redirect\":\"manual\",\"headers\":{");
+    for (i, (name, value)) in request.headers.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        write_json_string(&mut text, name);
+        text.push(':');
+        write_json_string(&mut text, value);
     }
-    headers.end();
+    text.push('}');
     if let Some(body) = &request.body {
-        init.string("body", Some(body));
+        text.push_str(",\"body\":");
+        write_json_string(&mut text, body);
     }
-    init.string("redirect", Some("manual"));
-    init.end();
+    text.push('}');
     js_sys::JSON::parse(&text)
         .unwrap_or_else(|_| Object::new().into())
         .unchecked_into()
 }
 
+/// All headers as `[name, value]` pairs (`Array.from(headers)`), typed by
+/// serde-wasm-bindgen: names come lower-cased from every runtime's `Headers`.
 fn read_headers(response: &Response) -> Vec<(String, String)> {
-    let entries = Object::from_entries(&response.headers()).ok();
-    let text = entries
-        .and_then(|object| js_sys::JSON::stringify(&object).ok())
-        .and_then(|text| text.as_string());
-    match text.map(|text| Json::parse(&text)) {
-        Some(Ok(Json::Object(members))) => members
-            .into_iter()
-            .filter_map(|(name, value)| match value {
-                Json::String(value) => Some((name, value)),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
+    serde_wasm_bindgen::from_value(Array::from(&response.headers()).into()).unwrap_or_default()
 }

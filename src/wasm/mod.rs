@@ -3,14 +3,17 @@
 //! means is made by the core modules.
 
 mod client;
+#[cfg(feature = "client-credentials")]
 mod credentials;
 mod deadline;
 mod exports;
 mod fetch;
 mod js_error;
+mod options;
 mod token;
 
 pub use client::MachineActionsClient;
+#[cfg(feature = "client-credentials")]
 pub use credentials::{ClientCredentials, DEFAULT_REFRESH_BEFORE_SECONDS};
 pub use exports::{cancel_machine_action, is_machine_action_error, JsMachineActionsClient};
 pub use token::TokenSource;

@@ -1,5 +1,6 @@
 //! Where a call's access token comes from.
 
+#[cfg(feature = "client-credentials")]
 use super::credentials::ClientCredentials;
 use super::deadline::Deadline;
 use super::js_error::error_from_js;
@@ -21,6 +22,7 @@ pub enum TokenSource {
     /// and optionally `invalidate()`, such as the exported `ClientCredentials`.
     Provider(Object),
     /// Client-credentials tokens from Entra ID, cached and refreshed.
+    #[cfg(feature = "client-credentials")]
     Credentials(ClientCredentials),
 }
 
@@ -29,6 +31,7 @@ impl TokenSource {
     pub(crate) async fn resolve(&self, deadline: &Deadline) -> Result<AccessToken, Error> {
         let value = match self {
             TokenSource::Static(token) => return Ok(token.clone()),
+            #[cfg(feature = "client-credentials")]
             TokenSource::Credentials(credentials) => return credentials.token(deadline).await,
             TokenSource::Function(function) => function.call0(&JsValue::UNDEFINED),
             TokenSource::Provider(provider) => {
@@ -57,6 +60,7 @@ impl TokenSource {
     /// one, when the source can. Returns whether it could.
     pub(crate) fn invalidate(&self) -> bool {
         match self {
+            #[cfg(feature = "client-credentials")]
             TokenSource::Credentials(credentials) => {
                 credentials.invalidate();
                 true

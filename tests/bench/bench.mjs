@@ -2,46 +2,36 @@
 // cancelMachineAction next to hand-written JS doing the same request, against
 // the simulator on loopback. Calls alternate so both see the same machine state.
 
+import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import * as pkg from "../../pkg/mde_machine_actions.js";
+import { COMMENT, plainJsCancel, TOKEN } from "./plain.mjs";
 
 const sim = process.argv[process.argv.indexOf("--sim") + 1];
 const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
 const WARMUP = 300;
-const TOKEN = "sim-token";
-const COMMENT = "Stuck isolation, cancelled from the SOC portal";
-
-const root = new URL("../../pkg/", import.meta.url);
-const wasmBytes = await readFile(new URL("mde_machine_actions_bg.wasm", root));
-const glue = await readFile(new URL("mde_machine_actions.js", root));
-const exports = pkg.initSync({ module: wasmBytes });
 
 const kb = (n) => (n / 1024).toFixed(1);
 const gz = (b) => gzipSync(b, { level: 9 }).length;
-console.log("size (gzip -9)");
-console.log(`  wasm    ${kb(wasmBytes.length)} KB raw, ${kb(gz(wasmBytes))} KB gzip`);
-console.log(`  JS glue ${kb(glue.length)} KB raw, ${kb(gz(glue))} KB gzip`);
-console.log(`  total   ${kb(gz(wasmBytes) + gz(glue))} KB gzip`);
-
-/** The same request and result shape, written by hand in JS. */
-async function plainJsCancel(id) {
-  const response = await fetch(`${sim}/api/machineactions/${id}/cancel`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({ Comment: COMMENT }),
-    redirect: "manual",
-  });
-  const json_body = JSON.parse(await response.text());
-  if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-  return { status_code: response.status, reason: response.statusText, response_headers: Object.fromEntries(response.headers), json_body };
+let wasmBytes;
+for (const dir of ["pkg", "pkg-edge"]) {
+  const root = new URL(`../../${dir}/`, import.meta.url);
+  const wasm = await readFile(new URL("mde_machine_actions_bg.wasm", root));
+  const glue = await readFile(new URL("mde_machine_actions.js", root));
+  wasmBytes ??= wasm;
+  console.log(`size of ${dir}/ (KiB, gzip -9)${dir === "pkg" ? ": the page's build" : ": with ClientCredentials, for servers and Workers"}`);
+  console.log(`  wasm    ${kb(wasm.length)} raw, ${kb(gz(wasm))} gzip`);
+  console.log(`  JS glue ${kb(glue.length)} raw, ${kb(gz(glue))} gzip`);
+  console.log(`  total   ${kb(gz(wasm) + gz(glue))} gzip`);
 }
+const exports = pkg.initSync({ module: wasmBytes });
 
 // The simulator runs without a quota here, and so do the clients: this measures calls, not waits.
 const client = new pkg.MachineActionsClient({ token: TOKEN, baseUrl: sim, quota: false });
 const contenders = {
-  "plain JS fetch + JSON.parse": (id) => plainJsCancel(id),
+  "plain JS fetch + JSON.parse": (id) => plainJsCancel(sim, id),
   "cancelMachineAction": (id) => pkg.cancelMachineAction({ machineActionId: id, comment: COMMENT, token: TOKEN, baseUrl: sim, quota: false }),
   "MachineActionsClient.cancel": (id) => client.cancel(id, COMMENT),
 };
@@ -85,7 +75,22 @@ async function measure(rounds) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
+// Cold start: fresh processes, the two kinds alternated, medians of 10 each.
 await control("POST", "/reset");
+const COLD_RUNS = 10;
+const cold = { wasm: [], plain: [] };
+for (let i = 0; i < COLD_RUNS; i += 1) {
+  for (const mode of i % 2 ? ["plain", "wasm"] : ["wasm", "plain"]) {
+    const id = await pendingAction();
+    const script = new URL("cold.mjs", import.meta.url).pathname;
+    cold[mode].push(JSON.parse(execFileSync(process.execPath, [script, mode, sim, id], { encoding: "utf8" })));
+  }
+}
+const coldMedian = (mode, key) => median(cold[mode].map((t) => t[key])).toFixed(1);
+console.log(`\ncold start, fresh Node processes, median of ${COLD_RUNS} each (ms from the script's start)`);
+console.log(`  package: glue and module read ${coldMedian("wasm", "loaded")}, compile ${coldMedian("wasm", "compile")}, instantiate ${coldMedian("wasm", "instantiate")}, first result at ${coldMedian("wasm", "first_result")}`);
+console.log(`  plain JS fetch + JSON.parse: first result at ${coldMedian("plain", "first_result")}`);
+
 await measure(WARMUP);
 const memoryBefore = exports.memory.buffer.byteLength;
 const times = await measure(CALLS);

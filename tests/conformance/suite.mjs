@@ -535,10 +535,43 @@ const TESTS = [
     check(error.message.includes("`id`"), "names the field");
   }],
 
-  ["a 200 body with wrong JSON types is invalid_response naming the field", async (t) => {
+  ["a 200 body whose status is not a string is invalid_response naming the field", async (t) => {
     await t.fault({ status: 200, json: { id: PENDING, status: 5 } });
     const error = await t.rejects(t.cancel(), "invalid_response");
     check(error.message.includes("`status`"), "names the field");
+  }],
+
+  ["a cancel whose optional fields have wrong types succeeds, with those fields kept as sent", async (t) => {
+    const sent = {
+      id: PENDING, status: "Cancelled", cancellationComment: "x", title: 42, errorHResult: "0x80004005",
+      requestSource: { app: "proxy" }, commands: "PutFile", relatedFileInfo: 7, machineId: ["m"], scope: true,
+    };
+    await t.fault({ status: 200, json: sent });
+    const result = await t.cancel();
+    equal(result.outcome, "cancelled", "outcome");
+    for (const [key, value] of Object.entries(sent)) {
+      equal(JSON.stringify(result.json_body[key]), JSON.stringify(value), `${key} kept as sent`);
+    }
+    equal((await t.apiRequests()).length, 1, "no read-back was needed");
+  }],
+
+  ["a body with both spellings of a field keeps both, the canonical one read", async (t) => {
+    await t.fault({ status: 200, json: { id: PENDING, status: "Cancelled", externalID: "upper", externalId: "lower" } });
+    const result = await t.cancel();
+    equal(result.json_body.externalID, "upper", "externalID");
+    equal(result.json_body.externalId, "lower", "externalId kept");
+  }],
+
+  ["a 200 body that is JSON but not an object is invalid_response", async (t) => {
+    for (const json of [[{ id: PENDING, status: "Cancelled" }], "Cancelled", null, 7]) {
+      await t.fault({ status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(json) });
+      const error = await t.rejects(t.cancel({ retries: 0 }), "invalid_response");
+      check(error.message.includes("not an object"), `${JSON.stringify(json)}: ${error.message}`);
+    }
+  }],
+
+  ["the page's build holds no client-credentials code", async (t) => {
+    equal(typeof t.pkg.ClientCredentials, "undefined", "ClientCredentials in pkg/");
   }],
 
   ["a redirect is refused, not followed", async (t) => {

@@ -126,9 +126,9 @@ let simMain;
 let simShort;
 let workerd;
 try {
-  const pkgDts = readFileSync(`${ROOT}/pkg/mde_machine_actions.d.ts`, "utf8");
+  const pkgDts = readFileSync(`${ROOT}/pkg-edge/mde_machine_actions.d.ts`, "utf8");
   const pkgHasProvider = /\bClientCredentials\b/.test(pkgDts);
-  if (!pkgHasProvider) console.log("# pkg/ has no ClientCredentials: the tests that need a token will fail");
+  if (!pkgHasProvider) console.log("# pkg-edge/ has no ClientCredentials: the tests that need a token will fail");
 
   [simMain, simShort] = await Promise.all([
     startSim([]),

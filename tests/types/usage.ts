@@ -13,7 +13,7 @@ import {
   type MachineActionError,
   type MachineActionErrorKind,
   type MachineActionResult,
-} from "../../pkg/mde_machine_actions.js";
+} from "../../pkg-edge/mde_machine_actions.js";
 
 export async function cancelAndReport(id: string, token: () => Promise<string>): Promise<string> {
   try {

@@ -1,54 +1,116 @@
-//! Builds the npm package in `pkg/`: the wasm module, its JS glue and types.
+//! Builds the npm packages in `pkg/` and `pkg-edge/`: the wasm module, its JS
+//! glue and types.
 
 use crate::process::{self, npm_bin, repo_root, run};
 use std::fs;
+use std::path::{Path, PathBuf};
 
 const CRATE: &str = "mde_machine_actions";
 
+/// The two builds of the package: `pkg/` for pages (no `ClientCredentials`:
+/// a browser must never hold a client secret) and `pkg-edge/` for servers
+/// and Workers, with it.
+pub const BUILDS: [(&str, &[&str]); 2] = [("pkg", &[]), ("pkg-edge", &["client-credentials"])];
+
+/// Builds both packages and prints what it wrote, with sizes.
+pub fn package() -> Result<(), String> {
+    for (dir, features) in BUILDS {
+        build(dir, features)?;
+        let out = repo_root().join(dir);
+        let wasm = out.join(format!("{CRATE}_bg.wasm"));
+        let glue = out.join(format!("{CRATE}.js"));
+        let (w, g) = (gzip_size(&wasm)?, gzip_size(&glue)?);
+        println!(
+            "build: wrote {dir}/ — wasm {:.1} KiB gzip, JS glue {:.1} KiB gzip, {:.1} KiB together",
+            w as f64 / 1024.0,
+            g as f64 / 1024.0,
+            (w + g) as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+/// The size of `path` compressed with `gzip -9`, in bytes.
+pub fn gzip_size(path: &std::path::Path) -> Result<u64, String> {
+    let out = std::process::Command::new("gzip")
+        .args(["-9", "-c"])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run gzip: {e}"))?;
+    Ok(out.stdout.len() as u64)
+}
+
 /// `cargo build` for wasm32, `wasm-bindgen --target web`, `wasm-opt -Oz`,
 /// and a package.json, giving the layout wasm-pack would.
-pub fn package() -> Result<(), String> {
+fn build(dir: &str, features: &[&str]) -> Result<(), String> {
     let root = repo_root();
-    run(process::cargo().args([
-        "build",
-        "--quiet",
-        "--release",
-        "--lib",
-        "--package",
-        "mde-machine-actions",
-        "--target",
-        "wasm32-unknown-unknown",
-    ]))?;
-    let wasm = root.join(format!(
-        "target/wasm32-unknown-unknown/release/{CRATE}.wasm"
-    ));
-    let out = root.join("pkg");
+    let wasm = compile(features)?;
+    let out = root.join(dir);
     let _ = fs::remove_dir_all(&out);
+    let bg = bindgen_and_optimise(&wasm, &out, false)?;
+    debug_assert!(bg.exists());
+    fs::write(out.join("package.json"), package_json()?)
+        .map_err(|e| format!("cannot write {dir}/package.json: {e}"))?;
+    for file in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
+        let _ = fs::copy(root.join(file), out.join(file));
+    }
+    let _ = fs::remove_file(out.join(".gitignore"));
+    Ok(())
+}
+
+/// The release wasm32 build of the crate with `features`; returns its path.
+pub fn compile(features: &[&str]) -> Result<PathBuf, String> {
+    let root = repo_root();
+    run(process::cargo()
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--lib",
+            "--package",
+            "mde-machine-actions",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .arg(format!("--features={}", features.join(","))))?;
+    Ok(root.join(format!(
+        "target/wasm32-unknown-unknown/release/{CRATE}.wasm"
+    )))
+}
+
+/// `wasm-bindgen --target web` into `out`, then `wasm-opt -Oz`; returns the
+/// optimised module's path. `keep_names` keeps the function names (for the
+/// size breakdown), which the package leaves out.
+pub fn bindgen_and_optimise(wasm: &Path, out: &Path, keep_names: bool) -> Result<PathBuf, String> {
+    let mut bindgen = process::command("wasm-bindgen");
+    bindgen
+        .arg(wasm)
+        .args(["--target", "web", "--out-dir"])
+        .arg(out);
     // Names go here rather than with `strip = true`, which would also drop
     // the target_features section that wasm-opt needs.
-    run(process::command("wasm-bindgen")
-        .arg(&wasm)
-        .args(["--target", "web", "--out-dir"])
-        .arg(&out)
-        .args(["--remove-name-section", "--remove-producers-section"]))?;
+    if keep_names {
+        bindgen.arg("--keep-debug");
+    } else {
+        bindgen.args(["--remove-name-section", "--remove-producers-section"]);
+    }
+    run(&mut bindgen)?;
     let bg = out.join(format!("{CRATE}_bg.wasm"));
     // binaryen from npm: Debian's wasm-opt (108) emits modules that fail to load.
-    run(process::command(&npm_bin("wasm-opt").to_string_lossy())
-        .arg("-Oz")
+    let mut opt = process::command(&npm_bin("wasm-opt").to_string_lossy());
+    opt.arg("-Oz")
         .arg("--enable-bulk-memory")
         .arg("--enable-nontrapping-float-to-int")
         .arg("--enable-sign-ext")
         .arg("--enable-mutable-globals")
         .arg(&bg)
         .arg("-o")
-        .arg(&bg))?;
-    fs::write(out.join("package.json"), package_json()?)
-        .map_err(|e| format!("cannot write pkg/package.json: {e}"))?;
-    for file in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
-        let _ = fs::copy(root.join(file), out.join(file));
+        .arg(&bg);
+    if keep_names {
+        opt.arg("--debuginfo");
     }
-    let _ = fs::remove_file(out.join(".gitignore"));
-    Ok(())
+    run(&mut opt)?;
+    Ok(bg)
 }
 
 fn package_json() -> Result<String, String> {

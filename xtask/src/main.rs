@@ -8,6 +8,7 @@ mod fuzz;
 mod process;
 mod setup;
 mod sim;
+mod sizes;
 mod test;
 
 use std::process::ExitCode;
@@ -15,11 +16,13 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  build            build the npm package in pkg/ (wasm-bindgen --target web, wasm-opt -Oz)
+  build            build the npm packages: pkg/ for pages, pkg-edge/ with ClientCredentials
+                   for servers and Workers (wasm-bindgen --target web, wasm-opt -Oz)
   test             install what is missing, then run every test: native, and the
                    conformance suite in Node, Deno, workerd and headless Chromium
   demo [--port N]  serve the page in www/ against the built-in simulator (default port 8080)
-  bench            print the package size (gzip) and the per-call time against plain fetch
+  bench            print the packages' sizes (gzip) and where the bytes go, the cold start,
+                   and the per-call time against plain fetch
   fuzz [--seconds N] [--asan]
                    run every cargo-fuzz target in fuzz/ for N seconds each (default 60)
   setup            only install what is missing";
@@ -89,6 +92,7 @@ fn bench() -> Result<(), String> {
     setup::ensure_build_tools()?;
     setup::ensure_npm()?;
     build::package()?;
+    sizes::breakdown(&[])?;
     let sim_bin = sim::build(true)?;
     let server = sim::Sim::start(&sim_bin, &["--quota", "off"])?;
     process::run(

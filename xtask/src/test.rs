@@ -89,6 +89,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 "--package",
                 "mde-machine-actions",
                 "--all-targets",
+                "--all-features",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--",
@@ -105,7 +106,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 
     if only.is_none() || only == Some("js") {
-        step("building pkg/");
+        step("building pkg/ and pkg-edge/");
         build::package()?;
         let sim_bin = sim::build(false)?;
         let server = Sim::start(&sim_bin, &[])?;
@@ -113,12 +114,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         step("the TypeScript types (deno check)");
         check(
             &mut tally,
-            "deno check tests/types/usage.ts",
+            "deno check tests/types/usage.ts tests/types/page.ts",
             command(&npm_bin("deno").to_string_lossy()).args([
                 "check",
                 "--quiet",
                 "--no-config",
                 "tests/types/usage.ts",
+                "tests/types/page.ts",
             ]),
         );
         step("the Rust API on wasm32 (wasm-bindgen-test in Node)");
@@ -127,6 +129,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "wasm-bindgen-test",
             process::cargo()
                 .args(["test", "--package", "mde-machine-actions"])
+                .args(["--features", "client-credentials"])
                 .args([
                     "--target",
                     "wasm32-unknown-unknown",

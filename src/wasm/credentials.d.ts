@@ -1,0 +1,36 @@
+// Only in the build with `ClientCredentials` (pkg-edge/): a browser must never hold a client secret.
+
+export interface ClientCredentialsOptions {
+  /** The directory (tenant) ID: a GUID or a verified domain such as contoso.onmicrosoft.com. */
+  tenantId: string;
+  /** The app registration's Application (client) ID. */
+  clientId: string;
+  /** The client secret's value. Never appears in an error. Keep it server-side (a Worker secret). */
+  clientSecret: string;
+  /** Picks the sign-in authority and the API audience. Default "commercial" (regional hosts included). */
+  cloud?: "commercial" | "gcc" | "gcc-high" | "dod";
+  /** Replaces the cloud's authority, e.g. https://login.microsoftonline.com (https, or http to loopback). */
+  authorityUrl?: string;
+  /** Replaces the cloud's scope, e.g. https://api.securitycenter.microsoft.com/.default. */
+  scope?: string;
+  /** Refresh a token this long before it expires, 0–3600 s. Default 300. */
+  refreshBeforeExpirySeconds?: number;
+  /** Deadline for one token request, 1–600000 ms. Default 30000. */
+  timeoutMs?: number;
+}
+
+/**
+ * Entra ID client-credentials tokens for the Defender API: cached per instance (create it at module
+ * scope in a Worker: one per isolate), refreshed before expiry, one request shared by concurrent callers.
+ * Entra's refusals reject with a MachineActionError of kind "unauthorized" that says what to fix.
+ */
+export class ClientCredentials implements TokenProvider {
+  constructor(options: ClientCredentialsOptions);
+  getToken(): Promise<string>;
+  /** Forgets the cached token; the client calls it after a 401 and retries once. */
+  invalidate(): void;
+  /** How many token requests were sent to Entra ID. */
+  readonly tokenRequests: number;
+  free(): void;
+}
+
