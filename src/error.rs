@@ -6,6 +6,7 @@
 //! them and never contain the access token: inputs are named, never echoed, and
 //! the wasm shell scrubs anything a server might have echoed back.
 
+use crate::redact::{redact, Redactor, MASK, MIN_RUN};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -67,6 +68,31 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+/// Where a failure came from, so a caller can tell who to talk to without
+/// reading the message: `error.source` in the JS API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Source {
+    /// Defender's API, or a proxy in front of it: an answer, or no answer.
+    Defender,
+    /// Entra ID's token endpoint (client credentials).
+    Entra,
+    /// This side: an argument, the token function, the caller's signal, the
+    /// client's own quota budget.
+    Client,
+}
+
+impl Source {
+    /// `"defender"`, `"entra"` or `"client"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Defender => "defender",
+            Source::Entra => "entra",
+            Source::Client => "client",
+        }
+    }
+}
+
 /// A failed machine-action call.
 ///
 /// Holds no secret: build it from facts, never from the request headers.
@@ -85,6 +111,7 @@ struct Inner {
     retry_after_seconds: Option<u64>,
     attempts: u32,
     action_status: Option<String>,
+    source: Source,
     /// The JS error behind this one (a fetch rejection, a token function's
     /// throw), kept whole like workers-rs keeps `cause`.
     #[cfg(target_arch = "wasm32")]
@@ -102,8 +129,12 @@ impl Error {
                 error_code: None,
                 correlation_id: None,
                 retry_after_seconds: None,
-                attempts: 1,
+                attempts: 0,
                 action_status: None,
+                source: match kind {
+                    ErrorKind::InvalidInput | ErrorKind::Aborted => Source::Client,
+                    _ => Source::Defender,
+                },
                 #[cfg(target_arch = "wasm32")]
                 cause: None,
             }),
@@ -135,22 +166,32 @@ impl Error {
         self
     }
 
+    /// Says where the failure came from.
+    pub fn with_source(mut self, source: Source) -> Self {
+        self.inner.source = source;
+        self
+    }
+
     pub(crate) fn with_action_status(mut self, status: &str) -> Self {
         self.inner.action_status = Some(status.to_owned());
         self
     }
 
-    /// Records that `attempts` requests were made; the message says so when
-    /// there was more than one.
+    /// Records that the call sent `attempts` requests.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
-        if attempts > 1 && self.inner.attempts != attempts {
+        self.inner.attempts = attempts;
+        self
+    }
+
+    /// Says in the message that the failing request was tried `tries` times.
+    pub(crate) fn gave_up_after(mut self, tries: u32) -> Self {
+        if tries > 1 {
             let mut message = self.inner.message.into_owned();
             message.push_str(" Gave up after ");
-            crate::response::push_u64(&mut message, attempts.into());
+            crate::response::push_u64(&mut message, tries.into());
             message.push_str(" attempts.");
             self.inner.message = Cow::Owned(message);
         }
-        self.inner.attempts = attempts;
         self
     }
 
@@ -197,9 +238,15 @@ impl Error {
         self.inner.retry_after_seconds
     }
 
-    /// How many requests were made for the call (1 without retries).
+    /// How many requests the call sent, retries and read-back included
+    /// (0 when nothing was sent).
     pub fn attempts(&self) -> u32 {
         self.inner.attempts
+    }
+
+    /// Where the failure came from.
+    pub fn source(&self) -> Source {
+        self.inner.source
     }
 
     /// The action's status, for [`ErrorKind::NotCancellable`].
@@ -223,7 +270,7 @@ impl Error {
     }
 
     /// True when trying the same call again later may succeed: 429, 5xx,
-    /// network failures and timeouts.
+    /// network failures and timeouts (`error.retryable` in the JS API).
     pub fn is_transient(&self) -> bool {
         matches!(
             self.kind(),
@@ -238,12 +285,17 @@ impl Error {
     /// A text cut short (ending in `…`) loses a trailing piece of the secret
     /// too, and a text that would still contain the secret after masking
     /// (a secret made of the mask's own letters) is withheld whole.
-    pub fn redact(mut self, secret: &str) -> Self {
+    pub fn redact(self, secret: &str) -> Self {
         if secret.is_empty() {
             return self;
         }
+        self.redact_with(&Redactor::new(secret), secret)
+    }
+
+    /// [`Error::redact`] with the secret's [`Redactor`] already built.
+    pub(crate) fn redact_with(mut self, redactor: &Redactor, secret: &str) -> Self {
         let inner = &mut *self.inner;
-        if let Some(clean) = scrub(&inner.message, secret) {
+        if let Some(clean) = scrub(&inner.message, redactor, secret) {
             inner.message = Cow::Owned(clean);
         }
         for text in [
@@ -254,7 +306,7 @@ impl Error {
         .into_iter()
         .flatten()
         {
-            if let Some(clean) = scrub(text, secret) {
+            if let Some(clean) = scrub(text, redactor, secret) {
                 *text = clean;
             }
         }
@@ -262,25 +314,31 @@ impl Error {
     }
 }
 
-const MASK: &str = "[redacted]";
-
-/// `text` without `secret`, or `None` when it has none to remove.
-fn scrub(text: &str, secret: &str) -> Option<String> {
-    let mut clean = text.replace(secret, MASK);
-    if let Some(body) = clean.strip_suffix('…') {
-        let partial = (4.min(secret.len())..secret.len())
+/// `text` without `secret` or any run of it, or `None` when it has none.
+fn scrub(text: &str, redactor: &Redactor, secret: &str) -> Option<String> {
+    let mut clean = if secret.len() < MIN_RUN {
+        redact(text, secret)
+    } else {
+        redactor.redact(text)
+    };
+    // A text cut short (ending in `…`) may end in a piece of the secret
+    // shorter than a run: that piece goes too.
+    let current = clean.as_deref().unwrap_or(text);
+    if let Some(body) = current.strip_suffix('…') {
+        let partial = (4.min(secret.len())..secret.len().min(MIN_RUN))
             .rev()
             .find(|&n| secret.is_char_boundary(n) && body.ends_with(&secret[..n]));
         if let Some(n) = partial {
-            clean = [&body[..body.len() - n], MASK, "…"].concat();
+            clean = Some([&body[..body.len() - n], MASK, "…"].concat());
         }
     }
-    if clean.contains(secret) {
+    // A secret made of the mask's own letters could be rebuilt by masking.
+    if clean.as_deref().is_some_and(|c| c.contains(secret)) {
         return Some(String::from(
             "[withheld: the text contained the access token]",
         ));
     }
-    (clean != text).then_some(clean)
+    clean
 }
 
 impl fmt::Debug for Error {
@@ -295,6 +353,7 @@ impl fmt::Debug for Error {
             .field("retry_after_seconds", &inner.retry_after_seconds)
             .field("attempts", &inner.attempts)
             .field("action_status", &inner.action_status)
+            .field("source", &inner.source)
             .finish()
     }
 }

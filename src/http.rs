@@ -26,7 +26,8 @@ impl Method {
 
 /// A request ready to send, exactly as it must go on the wire.
 ///
-/// Its `Debug` output hides the `Authorization` header.
+/// Its `Debug` output hides the `Authorization` header, and the whole body of
+/// a form request (a token request's body holds the client secret).
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     /// The method.
@@ -77,7 +78,15 @@ impl std::fmt::Debug for HttpRequest {
             .field("method", &self.method)
             .field("url", &self.url)
             .field("headers", &headers)
-            .field("body", &self.body)
+            .field(
+                "body",
+                &match self.header("content-type") {
+                    Some(t) if t.starts_with("application/x-www-form-urlencoded") => {
+                        Some("[redacted]")
+                    }
+                    _ => self.body.as_deref(),
+                },
+            )
             .finish()
     }
 }

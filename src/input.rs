@@ -3,7 +3,9 @@
 //! refused before anything leaves the process.
 
 use crate::error::Error;
+use crate::redact::Redactor;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 /// The API host of Microsoft's commercial cloud, used when no base URL is given.
 pub const DEFAULT_BASE_URL: &str = "https://api.security.microsoft.com";
@@ -114,9 +116,23 @@ impl fmt::Debug for Comment {
 }
 
 /// A bearer access token. Its `Debug` output is redacted, and no error ever
-/// quotes it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(String);
+/// quotes it. Cheap to clone: clones share the text and the [`Redactor`]
+/// that finds echoes of it, built once per token.
+#[derive(Clone)]
+pub struct AccessToken(Arc<TokenText>);
+
+struct TokenText {
+    text: String,
+    redactor: OnceLock<Redactor>,
+}
+
+impl PartialEq for AccessToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.text == other.0.text
+    }
+}
+
+impl Eq for AccessToken {}
 
 impl AccessToken {
     /// Accepts a token with or without a leading `Bearer `; the rest must be
@@ -139,12 +155,20 @@ impl AccessToken {
                 "token contains a space, line break or non-ASCII character, which cannot be sent in an HTTP header; pass the access token only.",
             ));
         }
-        Ok(AccessToken(token.to_owned()))
+        Ok(AccessToken(Arc::new(TokenText {
+            text: token.to_owned(),
+            redactor: OnceLock::new(),
+        })))
     }
 
     /// The raw token, for the `Authorization` header and for redaction only.
     pub fn secret(&self) -> &str {
-        &self.0
+        &self.0.text
+    }
+
+    /// What finds the token, or a run of it, in a text a server sent back.
+    pub fn redactor(&self) -> &Redactor {
+        self.0.redactor.get_or_init(|| Redactor::new(&self.0.text))
     }
 }
 
@@ -352,9 +376,12 @@ fn is_loopback(host: &str) -> bool {
             .all(|o| !o.is_empty() && o.len() <= 3 && matches!(o.parse::<u16>(), Ok(0..=255)))
 }
 
-/// A non-empty path segment of RFC 3986 `pchar`s, with no dot segments.
+/// A non-empty path segment of RFC 3986 `pchar`s, and no dot segment in any
+/// spelling (`..`, `%2e%2E`, `.%2e`): fetch would collapse it and the path
+/// would leave the proxy's prefix.
 fn is_path_segment(segment: &str) -> bool {
-    if segment.is_empty() || segment == "." || segment == ".." {
+    let dots = segment.replace("%2e", ".").replace("%2E", ".");
+    if segment.is_empty() || dots == "." || dots == ".." {
         return false;
     }
     let bytes = segment.as_bytes();

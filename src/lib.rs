@@ -43,6 +43,7 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod call;
 pub mod entra;
 pub mod error;
 pub mod http;
@@ -52,9 +53,11 @@ pub mod model;
 pub mod outcome;
 pub mod quota;
 pub mod raw;
+pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
@@ -64,7 +67,8 @@ pub mod wasm;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-pub use error::{Error, ErrorKind};
+pub use call::{Call, Clock, Event, Step};
+pub use error::{Error, ErrorKind, Source};
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use model::{
     ActionState, ActionStatus, ActionType, BodyProblem, Command, CommandRecord, FileInfo,

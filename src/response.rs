@@ -86,6 +86,9 @@ pub fn interpret_parsed(
     if !(200..300).contains(&status) {
         return Err(status_error(operation, &head, &body, now_unix_secs));
     }
+    // Credentials a server or proxy sent back never reach a caller.
+    let mut head = head;
+    head.headers.retain(|(name, _)| !is_credential_header(name));
     let (state, json_body) = body.action().map_err(|problem| {
         Error::new(
             ErrorKind::InvalidResponse,
@@ -108,6 +111,14 @@ pub fn interpret_parsed(
         outcome: None,
         notice: None,
     })
+}
+
+/// Headers that carry credentials: dropped from every returned header map.
+pub fn is_credential_header(name: &str) -> bool {
+    matches!(
+        name,
+        "authorization" | "proxy-authorization" | "cookie" | "set-cookie"
+    )
 }
 
 /// The error for a body announced or found to exceed [`MAX_BODY_BYTES`].
@@ -261,66 +272,22 @@ fn advice(kind: ErrorKind, operation: Operation) -> &'static str {
     }
 }
 
-/// `Retry-After` as seconds: delta-seconds, or an HTTP-date relative to now.
+/// The longest `Retry-After` honoured, in seconds: Defender's windows are a
+/// minute and an hour, so a longer wait is a fault, and one bad answer must
+/// not stall a client (or a whole Worker isolate) for years.
+pub const MAX_RETRY_AFTER_SECONDS: u64 = 3_600;
+
+/// `Retry-After` as seconds — delta-seconds, or an HTTP-date relative to
+/// now — capped at [`MAX_RETRY_AFTER_SECONDS`].
 pub fn parse_retry_after(value: &str, now_unix_secs: u64) -> Option<u64> {
     let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse().ok();
-    }
-    let at = parse_http_date(value)?;
-    Some(at.saturating_sub(now_unix_secs))
-}
-
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to Unix seconds.
-fn parse_http_date(value: &str) -> Option<u64> {
-    let rest = value.get(5..)?; // "Sun, "
-    let mut parts = rest.split(' ');
-    let day: u64 = parts.next()?.parse().ok()?;
-    let month = match parts.next()? {
-        "Jan" => 1,
-        "Feb" => 2,
-        "Mar" => 3,
-        "Apr" => 4,
-        "May" => 5,
-        "Jun" => 6,
-        "Jul" => 7,
-        "Aug" => 8,
-        "Sep" => 9,
-        "Oct" => 10,
-        "Nov" => 11,
-        "Dec" => 12,
-        _ => return None,
+    let seconds = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More digits than a u64 holds is still "very long".
+        value.parse().unwrap_or(u64::MAX)
+    } else {
+        crate::time::parse_http_date(value)?.saturating_sub(now_unix_secs)
     };
-    // Four digits, as IMF-fixdate has: larger years would overflow the
-    // day arithmetic below, and no server means them.
-    let year: i64 = parts
-        .next()?
-        .parse()
-        .ok()
-        .filter(|y| (1..=9999).contains(y))?;
-    let mut clock = parts.next()?.split(':');
-    let hour: u64 = clock.next()?.parse().ok()?;
-    let minute: u64 = clock.next()?.parse().ok()?;
-    let second: u64 = clock.next()?.parse().ok()?;
-    if parts.next()? != "GMT" || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
-    {
-        return None;
-    }
-    let days = days_from_civil(year, month, day as i64);
-    u64::try_from(days)
-        .ok()
-        .map(|d| d * 86_400 + hour * 3_600 + minute * 60 + second)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Some(seconds.min(MAX_RETRY_AFTER_SECONDS))
 }
 
 /// Appends a signed number without `core::fmt`.

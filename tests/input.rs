@@ -196,3 +196,19 @@ fn every_final_api_segment_goes_and_normalising_twice_changes_nothing() {
         assert_eq!(BaseUrl::parse(once.as_str()).unwrap(), once, "{input}");
     }
 }
+
+#[test]
+fn a_base_url_with_a_dot_segment_in_any_spelling_is_refused() {
+    for url in [
+        "https://proxy.example.com/prefix/..",
+        "https://proxy.example.com/prefix/%2e%2e/api",
+        "https://proxy.example.com/prefix/%2E%2E",
+        "https://proxy.example.com/prefix/.%2E/x",
+        "https://proxy.example.com/prefix/%2e",
+        "https://proxy.example.com/%2e./prefix",
+    ] {
+        let error = BaseUrl::parse(url).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{url}");
+    }
+    assert!(BaseUrl::parse("https://proxy.example.com/v%2e1/").is_ok());
+}

@@ -2,10 +2,18 @@
 // Native: bodies are parsed with serde_json here (the engine parses them in wasm).
 #![cfg(not(target_arch = "wasm32"))]
 
-use mde_machine_actions::outcome::{is_ambiguous, judge_answer, judge_read_back, CancelOutcome};
+use mde_machine_actions::outcome::{
+    is_ambiguous, judge_answer, judge_read_back, CancelAttempt, CancelOutcome,
+};
 use mde_machine_actions::{interpret, ActionResponse, Error, ErrorKind, HttpResponse, Operation};
 
 const COMMENT: &str = "stuck isolation";
+
+/// This call: its comment, begun at the epoch (so any cancellation time is after it).
+const OURS: CancelAttempt = CancelAttempt {
+    comment: COMMENT,
+    began_ms: 0,
+};
 
 fn answer(body: &str) -> ActionResponse {
     let response = HttpResponse {
@@ -62,8 +70,9 @@ fn ambiguous_failures_are_a_400_a_timeout_or_the_network() {
 }
 
 #[test]
-fn after_a_400_a_cancelled_action_was_already_cancelled() {
-    let result = judge_read_back(bad_request(), action("Cancelled", COMMENT), COMMENT).unwrap();
+fn after_a_400_someone_elses_cancel_was_already_cancelled() {
+    let result =
+        judge_read_back(bad_request(), action("Cancelled", "another analyst"), OURS).unwrap();
     assert_eq!(result.outcome, Some(CancelOutcome::AlreadyCancelled));
     assert_eq!(
         result.notice, None,
@@ -72,28 +81,47 @@ fn after_a_400_a_cancelled_action_was_already_cancelled() {
 }
 
 #[test]
+fn after_a_400_our_own_comment_means_the_runtime_resent_our_cancel() {
+    let result = judge_read_back(bad_request(), action("Cancelled", COMMENT), OURS).unwrap();
+    assert_eq!(result.outcome, Some(CancelOutcome::Cancelled));
+}
+
+#[test]
+fn our_comment_on_a_cancellation_older_than_the_call_is_not_ours() {
+    let read = answer(&format!(
+        r#"{{"id":"a","status":"Cancelled","cancellationComment":"{COMMENT}","cancellationDateTimeUtc":"2020-01-01T00:00:00Z"}}"#
+    ));
+    let later = CancelAttempt {
+        comment: COMMENT,
+        began_ms: 1_600_000_000_000,
+    };
+    let result = judge_read_back(bad_request(), read, later).unwrap();
+    assert_eq!(result.outcome, Some(CancelOutcome::AlreadyCancelled));
+}
+
+#[test]
 fn after_a_lost_answer_our_own_comment_means_we_cancelled_it() {
     let lost = Error::new(ErrorKind::Network, "dropped");
-    let ours = judge_read_back(lost.clone(), action("Cancelled", COMMENT), COMMENT).unwrap();
+    let ours = judge_read_back(lost.clone(), action("Cancelled", COMMENT), OURS).unwrap();
     assert_eq!(ours.outcome, Some(CancelOutcome::Cancelled));
     assert!(
         ours.notice.unwrap().contains("read back"),
         "a lost answer is worth a word"
     );
-    let theirs = judge_read_back(lost, action("Cancelled", "someone else"), COMMENT).unwrap();
+    let theirs = judge_read_back(lost, action("Cancelled", "someone else"), OURS).unwrap();
     assert_eq!(theirs.outcome, Some(CancelOutcome::AlreadyCancelled));
 }
 
 #[test]
 fn a_still_pending_action_keeps_the_original_error() {
-    let error = judge_read_back(bad_request(), action("Pending", ""), COMMENT).unwrap_err();
+    let error = judge_read_back(bad_request(), action("Pending", ""), OURS).unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BadRequest);
 }
 
 #[test]
 fn a_finished_action_read_back_is_not_cancellable() {
     for status in ["Succeeded", "Failed", "TimeOut"] {
-        let error = judge_read_back(bad_request(), action(status, ""), COMMENT).unwrap_err();
+        let error = judge_read_back(bad_request(), action(status, ""), OURS).unwrap_err();
         assert_eq!(error.kind(), ErrorKind::NotCancellable);
         assert_eq!(error.action_status(), Some(status));
     }
@@ -104,6 +132,6 @@ fn a_completed_live_response_command_is_reported() {
     let body = r#"{"id":"a","status":"Cancelled","type":"LiveResponse","commands":[{"index":0,"commandStatus":"Completed"}]}"#;
     let result = judge_answer(answer(body)).unwrap();
     assert!(result.notice.unwrap().contains("already completed"));
-    let read = judge_read_back(bad_request(), answer(body), COMMENT).unwrap();
+    let read = judge_read_back(bad_request(), answer(body), OURS).unwrap();
     assert!(read.notice.unwrap().contains("already completed"));
 }

@@ -80,3 +80,23 @@ fn debug_output_hides_the_authorization_header() {
     assert!(!text.contains("eyJ0"), "{text}");
     assert!(text.contains("[redacted]"));
 }
+
+#[test]
+fn debug_output_hides_the_whole_body_of_a_form_request() {
+    let config = mde_machine_actions::entra::ClientCredentialsConfig::new(
+        "contoso.onmicrosoft.com",
+        "11111111-0000-4000-8000-00000000c11e",
+        "the-client-secret-value",
+        mde_machine_actions::entra::Cloud::Commercial,
+        None,
+        None,
+    )
+    .unwrap();
+    let printed = format!("{:?}", config.token_request());
+    assert!(!printed.contains("the-client-secret-value"), "{printed}");
+    assert!(
+        !printed.contains("client_id="),
+        "the body is withheld whole: {printed}"
+    );
+    assert!(printed.contains("[redacted]"));
+}

@@ -321,7 +321,28 @@ fn an_absurd_retry_after_year_is_ignored_not_overflowed() {
     }
     assert_eq!(
         parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", 0),
-        Some(253_402_300_799)
+        Some(3_600),
+        "capped at an hour"
+    );
+}
+
+#[test]
+fn retry_after_is_capped_at_an_hour_in_every_form() {
+    assert_eq!(parse_retry_after("120", NOW), Some(120));
+    assert_eq!(parse_retry_after("3601", NOW), Some(3_600));
+    assert_eq!(parse_retry_after("999999999", NOW), Some(3_600));
+    assert_eq!(parse_retry_after(&"9".repeat(30), NOW), Some(3_600));
+    let error = interpret(
+        Operation::Get,
+        response(429, "", &[("retry-after", "999999999")]),
+        NOW,
+    )
+    .unwrap_err();
+    assert_eq!(error.retry_after_seconds(), Some(3_600));
+    assert!(
+        error.message().contains("Retry after 3600 s"),
+        "{}",
+        error.message()
     );
 }
 

@@ -54,10 +54,17 @@ impl ActionStatus {
         }
     }
 
-    /// True for every status but `Pending` and `InProgress`: such an action
-    /// can no longer be cancelled.
+    /// True for `Succeeded`, `Failed`, `TimeOut` and `Cancelled`: such an
+    /// action can no longer be cancelled. A status this version does not
+    /// know is not taken as final.
     pub fn is_final(&self) -> bool {
-        !matches!(self, ActionStatus::Pending | ActionStatus::InProgress)
+        matches!(
+            self,
+            ActionStatus::Succeeded
+                | ActionStatus::Failed
+                | ActionStatus::TimeOut
+                | ActionStatus::Cancelled
+        )
     }
 }
 

@@ -1,0 +1,389 @@
+//! One whole call — a cancel with its read-back, or a get — as a state
+//! machine. Every decision is made here: when to get a token and when to
+//! refresh it, when to ask the quota, what to send, whether to retry and
+//! after how long, when to pause the budget, whether to read the action back
+//! and with how much of the deadline, and the verdict. The shell (the wasm
+//! client, or any Rust driver) only performs the [`Step`]s and reports each
+//! one's result as an [`Event`].
+//!
+//! ```text
+//! let mut call = Call::cancel(…);
+//! let mut event = Event::Start;
+//! loop {
+//!     match call.step(event, Clock { now_ms, random }) {
+//!         Step::Arm { ms } => { /* start a deadline of ms */ event = Event::Armed }
+//!         Step::Token => event = Event::Token(/* the token source */),
+//!         …
+//!         Step::Done(result) => return result,
+//!     }
+//! }
+//! ```
+
+use crate::error::{Error, ErrorKind, Source};
+use crate::http::{HttpRequest, HttpResponse};
+use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId};
+use crate::outcome::{is_ambiguous, judge_answer, judge_read_back, CancelAttempt};
+use crate::raw::Body;
+use crate::request::{cancel_request, get_request};
+use crate::response::{interpret_parsed, ActionResponse, Operation, MAX_RETRY_AFTER_SECONDS};
+use crate::retry::RetryPolicy;
+
+/// The longest a cancel keeps back from its deadline to read the action
+/// when its own answer is lost.
+pub const READ_BACK_RESERVE_MS: u64 = 5_000;
+
+/// What the shell does next.
+#[derive(Debug)]
+pub enum Step {
+    /// Start a deadline of `ms` for what follows: the fetches, waits and
+    /// token requests of this part of the call are aborted when it passes.
+    /// Answer with [`Event::Armed`], or [`Event::Failed`] (an aborted signal).
+    Arm {
+        /// Milliseconds from now.
+        ms: u64,
+    },
+    /// Get a token from the token source. Answer with [`Event::Token`].
+    Token,
+    /// Ask the token source for a new token next time (after a 401).
+    /// Answer with [`Event::Refreshed`].
+    Refresh,
+    /// Wait for room in the quota of this endpoint. Answer with
+    /// [`Event::Permitted`] or [`Event::Failed`].
+    Acquire(Operation),
+    /// Pause the endpoint's whole budget until this time (Unix ms): the
+    /// server said `Retry-After`. Answer with [`Event::Paused`].
+    Pause(Operation, u64),
+    /// Send the request. Answer with [`Event::Answer`] (and count the request
+    /// as finished in the quota).
+    Send(HttpRequest),
+    /// Wait this many milliseconds. Answer with [`Event::Woke`] or
+    /// [`Event::Failed`].
+    Sleep(u64),
+    /// The call is over.
+    Done(Result<ActionResponse, Error>),
+}
+
+/// What came of a [`Step`].
+#[derive(Debug)]
+pub enum Event {
+    /// The call begins.
+    Start,
+    /// The deadline runs.
+    Armed,
+    /// The token source answered.
+    Token(Result<AccessToken, Error>),
+    /// Whether the token source can give a new token.
+    Refreshed(bool),
+    /// The quota lets the request go.
+    Permitted,
+    /// The budget is paused.
+    Paused,
+    /// The answer: its head (with or without the body text) and body text,
+    /// or why there is none.
+    Answer(Result<(HttpResponse, String), Error>),
+    /// The wait is over.
+    Woke,
+    /// A wait, the quota or the deadline failed (timeout, abort, no room).
+    Failed(Error),
+}
+
+/// The time and a random number, read by the shell for each step.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// Unix milliseconds.
+    pub now_ms: u64,
+    /// Uniform in [0, 1), for retry jitter.
+    pub random: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Start,
+    /// The call's own operation: the cancel, or the get.
+    Main,
+    /// Reading a cancelled-or-not action back after an ambiguous failure.
+    ReadBack,
+    Over,
+}
+
+/// One call in progress.
+#[derive(Debug)]
+pub struct Call {
+    id: MachineActionId,
+    comment: Option<Comment>,
+    base: BaseUrl,
+    retry: RetryPolicy,
+    whole_ms: u64,
+    phase: Phase,
+    began_ms: u64,
+    phase_ends_ms: u64,
+    token: Option<AccessToken>,
+    refreshed: bool,
+    /// The 401 that a token refresh may answer.
+    refusal: Option<Error>,
+    /// Requests sent in this phase (the retry policy's count).
+    tries: u32,
+    /// Requests sent in the whole call.
+    sent: u32,
+    /// The ambiguous failure of a cancel, while it is read back.
+    pending: Option<Error>,
+    /// What to do once the budget is paused.
+    after_pause: Option<Box<Step>>,
+}
+
+impl Call {
+    /// A cancel of `id` with `comment`, read back when its answer is
+    /// ambiguous, within `timeout_ms` in all.
+    pub fn cancel(
+        base: BaseUrl,
+        id: MachineActionId,
+        comment: Comment,
+        retry: RetryPolicy,
+        timeout_ms: u64,
+    ) -> Self {
+        Call::new(base, id, Some(comment), retry, timeout_ms)
+    }
+
+    /// A read of `id` within `timeout_ms`.
+    pub fn get(base: BaseUrl, id: MachineActionId, retry: RetryPolicy, timeout_ms: u64) -> Self {
+        Call::new(base, id, None, retry, timeout_ms)
+    }
+
+    fn new(
+        base: BaseUrl,
+        id: MachineActionId,
+        comment: Option<Comment>,
+        retry: RetryPolicy,
+        timeout_ms: u64,
+    ) -> Self {
+        Call {
+            id,
+            comment,
+            base,
+            retry,
+            whole_ms: timeout_ms,
+            phase: Phase::Start,
+            began_ms: 0,
+            phase_ends_ms: 0,
+            token: None,
+            refreshed: false,
+            refusal: None,
+            tries: 0,
+            sent: 0,
+            pending: None,
+            after_pause: None,
+        }
+    }
+
+    /// The operation the current phase performs.
+    pub fn operation(&self) -> Operation {
+        match (self.phase, &self.comment) {
+            (Phase::Main, Some(_)) | (Phase::Start, Some(_)) => Operation::Cancel,
+            _ => Operation::Get,
+        }
+    }
+
+    /// Requests sent so far.
+    pub fn sent(&self) -> u32 {
+        self.sent
+    }
+
+    /// Takes the result of the last step and says what to do next.
+    pub fn step(&mut self, event: Event, clock: Clock) -> Step {
+        let now = clock.now_ms;
+        match event {
+            Event::Start => {
+                self.began_ms = now;
+                self.phase = Phase::Main;
+                let reserve = match self.comment {
+                    Some(_) => (self.whole_ms / 4).min(READ_BACK_RESERVE_MS),
+                    None => 0,
+                };
+                self.arm(now, self.whole_ms - reserve)
+            }
+            Event::Armed | Event::Woke => Step::Token,
+            Event::Refreshed(true) => {
+                self.refusal = None;
+                Step::Token
+            }
+            Event::Refreshed(false) => match self.refusal.take() {
+                Some(refusal) => self.retry_or_fail(refusal, clock),
+                None => self.unreachable_event(),
+            },
+            Event::Token(Ok(token)) => {
+                self.token = Some(token);
+                Step::Acquire(self.operation())
+            }
+            Event::Token(Err(error)) => self.failed(error, now),
+            Event::Permitted => {
+                let Some(token) = &self.token else {
+                    return self.unreachable_event();
+                };
+                self.tries += 1;
+                self.sent += 1;
+                Step::Send(match (&self.comment, self.phase) {
+                    (Some(comment), Phase::Main) => {
+                        cancel_request(&self.base, &self.id, comment, token)
+                    }
+                    _ => get_request(&self.base, &self.id, token),
+                })
+            }
+            Event::Paused => match self.after_pause.take() {
+                Some(step) => *step,
+                None => self.unreachable_event(),
+            },
+            Event::Answer(answer) => self.answered(answer, clock),
+            Event::Failed(error) => self.failed(error, now),
+        }
+    }
+
+    fn arm(&mut self, now: u64, ms: u64) -> Step {
+        self.phase_ends_ms = now.saturating_add(ms);
+        Step::Arm { ms }
+    }
+
+    /// An answer to the request just sent.
+    fn answered(&mut self, answer: Result<(HttpResponse, String), Error>, clock: Clock) -> Step {
+        let operation = self.operation();
+        let redactor = self.token.as_ref().map(AccessToken::redactor);
+        let result = answer.and_then(|(mut head, text)| {
+            // Anything of the token the server echoed goes before parsing,
+            // so no copy of it reaches a result, an error or a header.
+            let text = redactor.and_then(|r| r.redact(&text)).unwrap_or(text);
+            if let Some(redactor) = redactor {
+                for (_, value) in &mut head.headers {
+                    if let Some(clean) = redactor.redact(value) {
+                        *value = clean;
+                    }
+                }
+            }
+            interpret_parsed(operation, head, Body::from_text(&text), clock.now_ms / 1000)
+        });
+        let result = result.and_then(|response| self.same_action(response));
+        match result {
+            Ok(response) => self.succeeded(response),
+            Err(error) => {
+                let error = self.scrub(error).with_source(Source::Defender);
+                self.retry_or_fail(error, clock)
+            }
+        }
+    }
+
+    /// An answer about another action than the one asked for is not an
+    /// answer: a buggy or hostile proxy must not report a cancel that never
+    /// happened.
+    fn same_action(&self, response: ActionResponse) -> Result<ActionResponse, Error> {
+        if response.state.id.eq_ignore_ascii_case(self.id.as_str()) {
+            return Ok(response);
+        }
+        Err(Error::new(
+            ErrorKind::InvalidResponse,
+            "The answer is about another machine action than the one asked for, so it was not taken as an answer: check that baseUrl points at the Defender API or a proxy that forwards it unchanged.",
+        )
+        .with_status(response.status_code))
+    }
+
+    fn retry_or_fail(&mut self, error: Error, clock: Clock) -> Step {
+        let now = clock.now_ms;
+        let operation = self.operation();
+        if error.status_code() == Some(401) && !self.refreshed {
+            self.refreshed = true;
+            // The refreshed request does not use up a retry.
+            self.tries = self.tries.saturating_sub(1);
+            self.refusal = Some(error);
+            return Step::Refresh;
+        }
+        let retry_after_ms = error
+            .retry_after_seconds()
+            .map(|s| s.min(MAX_RETRY_AFTER_SECONDS) * 1000);
+        let next = match self.retry.delay_after(&error, self.tries, clock.random) {
+            Some(ms) if now.saturating_add(ms) < self.phase_ends_ms => Step::Sleep(ms),
+            _ => self.failed(error.gave_up_after(self.tries), now),
+        };
+        match retry_after_ms {
+            Some(ms) => {
+                self.after_pause = Some(Box::new(next));
+                Step::Pause(operation, now.saturating_add(ms))
+            }
+            None => next,
+        }
+    }
+
+    fn succeeded(&mut self, response: ActionResponse) -> Step {
+        let result = match (self.phase, &self.comment) {
+            (Phase::Main, Some(_)) => judge_answer(response),
+            (Phase::ReadBack, Some(comment)) => {
+                let original = self.pending.take().unwrap_or_else(unknown_state);
+                judge_read_back(
+                    original,
+                    response,
+                    CancelAttempt {
+                        comment: comment.as_str(),
+                        began_ms: self.began_ms,
+                    },
+                )
+            }
+            _ => Ok(response),
+        };
+        self.done(result)
+    }
+
+    /// The current phase failed for good with `error`.
+    fn failed(&mut self, error: Error, now: u64) -> Step {
+        match self.phase {
+            // Only a cancel that may have reached Defender is read back.
+            Phase::Main
+                if self.comment.is_some()
+                    && self.sent > 0
+                    && error.source() == Source::Defender
+                    && is_ambiguous(&error) =>
+            {
+                let end = self.began_ms.saturating_add(self.whole_ms);
+                self.pending = Some(error);
+                if end <= now {
+                    let original = self.pending.take().unwrap_or_else(unknown_state);
+                    return self.done(Err(original));
+                }
+                self.phase = Phase::ReadBack;
+                self.tries = 0;
+                self.arm(now, end - now)
+            }
+            Phase::ReadBack => {
+                let original = self.pending.take().unwrap_or(error);
+                self.done(Err(original))
+            }
+            _ => self.done(Err(error)),
+        }
+    }
+
+    fn done(&mut self, result: Result<ActionResponse, Error>) -> Step {
+        self.phase = Phase::Over;
+        let sent = self.sent;
+        Step::Done(result.map_err(|e| e.with_attempts(sent)))
+    }
+
+    /// The token, or any run of it, out of everything an error says.
+    fn scrub(&self, error: Error) -> Error {
+        match &self.token {
+            Some(token) => error.redact_with(token.redactor(), token.secret()),
+            None => error,
+        }
+    }
+
+    /// An event the call did not ask for: a shell bug, reported rather than
+    /// panicking.
+    fn unreachable_event(&mut self) -> Step {
+        self.done(Err(Error::new(
+            ErrorKind::InvalidInput,
+            "The call was driven out of order (an event it did not ask for).",
+        )
+        .with_source(Source::Client)))
+    }
+}
+
+fn unknown_state() -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        "The cancel's answer was lost and the action could not be read back: its state is unknown, so check it.",
+    )
+}
