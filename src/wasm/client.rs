@@ -3,16 +3,16 @@
 
 use super::deadline::Deadline;
 use super::fetch::send;
+use super::quota_source::QuotaSource;
 use super::token::TokenSource;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::http::HttpRequest;
 use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
 use crate::outcome::{is_ambiguous, judge_answer, judge_read_back};
-use crate::quota::{Budget, Limit, DEFENDER_LIMITS};
+use crate::quota::{Limit, DEFENDER_LIMITS};
 use crate::request::{cancel_request, get_request};
 use crate::response::{interpret, ActionResponse, Operation};
 use crate::retry::RetryPolicy;
-use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
@@ -30,8 +30,8 @@ struct Config {
     base_url: BaseUrl,
     timeout: Timeout,
     retry: RetryPolicy,
-    /// One budget per endpoint: cancel, get.
-    budgets: RefCell<[Budget; 2]>,
+    /// The quota per endpoint: cancel, get.
+    quota: QuotaSource,
 }
 
 /// The longest a cancel keeps back from its deadline to read the action
@@ -59,13 +59,26 @@ impl MachineActionsClient {
         retry: RetryPolicy,
         limits: &[Limit],
     ) -> Self {
+        let quota = QuotaSource::limits(limits);
+        MachineActionsClient::with_quota(token, base_url, timeout, retry, quota)
+    }
+
+    /// A client whose quota is kept by `quota`: its own budget, or a provider
+    /// shared with other clients.
+    pub fn with_quota(
+        token: TokenSource,
+        base_url: BaseUrl,
+        timeout: Timeout,
+        retry: RetryPolicy,
+        quota: QuotaSource,
+    ) -> Self {
         MachineActionsClient {
             config: Rc::new(Config {
                 token,
                 base_url,
                 timeout,
                 retry,
-                budgets: RefCell::new([Budget::new(limits), Budget::new(limits)]),
+                quota,
             }),
         }
     }
@@ -149,19 +162,20 @@ impl MachineActionsClient {
         loop {
             attempt += 1;
             let token = self.config.token.resolve(deadline).await?;
-            self.wait_for_quota(operation, deadline).await?;
+            let quota = &self.config.quota;
+            let permit = quota.acquire(operation, deadline).await?;
             let response = send(&build(&token), deadline).await;
-            self.budget(operation, |b| b.finished(now_ms()));
             let result = response
                 .and_then(|response| interpret(operation, response, now_ms() / 1000))
                 .map_err(|e| e.redact(token.secret()));
+            let retry_after = result.as_ref().err().and_then(Error::retry_after_seconds);
+            quota
+                .release(operation, permit, retry_after, deadline)
+                .await;
             let error = match result {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
-            if let Some(seconds) = error.retry_after_seconds() {
-                self.budget(operation, |b| b.pause_until(now_ms() + seconds * 1000));
-            }
             if error.status_code() == Some(401) && !refreshed && self.config.token.invalidate() {
                 refreshed = true;
                 attempt -= 1;
@@ -176,38 +190,6 @@ impl MachineActionsClient {
                 _ => return Err(error.with_attempts(attempt)),
             }
         }
-    }
-
-    /// Waits, first come first served, until the endpoint's budget has room;
-    /// the request then counts as in flight until `finished`.
-    async fn wait_for_quota(&self, operation: Operation, deadline: &Deadline) -> Result<(), Error> {
-        let ticket = self.budget(operation, Budget::ticket);
-        loop {
-            let wait = match self.budget(operation, |b| b.try_send(ticket, now_ms())) {
-                Ok(()) => return Ok(()),
-                Err(wait) => wait,
-            };
-            let slept = if wait >= deadline.remaining_ms() {
-                Err(Error::new(
-                    ErrorKind::RateLimited,
-                    "The client's quota budget (Defender allows 100 calls a minute and 1,500 an hour) leaves no room before the deadline; nothing was sent. Try again later or raise timeoutMs.",
-                ))
-            } else {
-                deadline.sleep(wait).await
-            };
-            if let Err(error) = slept {
-                self.budget(operation, |b| b.give_up(ticket));
-                return Err(error);
-            }
-        }
-    }
-
-    fn budget<T>(&self, operation: Operation, f: impl FnOnce(&mut Budget) -> T) -> T {
-        let index = match operation {
-            Operation::Cancel => 0,
-            Operation::Get => 1,
-        };
-        f(&mut self.config.budgets.borrow_mut()[index])
     }
 }
 

@@ -85,6 +85,26 @@ export interface QuotaLimit {
   windowMs: number;
 }
 
+/** The endpoints a quota counts separately. */
+export type QuotaEndpoint = "cancel" | "get";
+
+/** A provider's answer: send now with this permit, or ask again in `waitMs` (no request can go sooner). */
+export type QuotaGrant = { permit: unknown } | { waitMs: number };
+
+/**
+ * A quota kept outside the client, shared by many. Before each request the client calls
+ * `acquire(endpoint, { leaseMs })` once per answer and, told to wait, sleeps `waitMs` and asks again (or
+ * fails `rate_limited`, nothing sent, when that passes its deadline). After the answer (or a failure) it
+ * calls `release(endpoint, { permit, retryAfterMs })` with the permit it was given and the server's
+ * `Retry-After` in ms (null when none), which should pause every client. A permit never released must
+ * count as in flight for `leaseMs`, then as answered. A throw or rejection of `acquire`, or an answer with
+ * neither field, fails the call `rate_limited` with the error as `cause`; `release` failures are ignored.
+ */
+export interface QuotaProvider {
+  acquire(endpoint: QuotaEndpoint, options: { leaseMs: number }): QuotaGrant | Promise<QuotaGrant>;
+  release(endpoint: QuotaEndpoint, report: { permit: unknown; retryAfterMs: number | null }): void | Promise<void>;
+}
+
 /** Anything with getToken(), such as ClientCredentials; invalidate() is called after a 401. */
 export interface TokenProvider {
   getToken(): string | Promise<string>;
@@ -104,11 +124,12 @@ export interface ClientOptions {
   /** Retries after the first attempt for 429, 500, 502, 503, 504 and network failures, 0–10. Default 2. */
   retries?: number;
   /**
-   * The client-side quota per endpoint, shared by all calls of a client: calls wait for room instead of
-   * drawing a 429. Default Defender's: [{ calls: 100, windowMs: 60000 }, { calls: 1500, windowMs: 3600000 }].
-   * false turns it off.
+   * The quota per endpoint: calls wait for room instead of drawing a 429. Limits give the client its own
+   * budget, shared by all its calls; default Defender's: [{ calls: 100, windowMs: 60000 },
+   * { calls: 1500, windowMs: 3600000 }]; false turns it off. A QuotaProvider shares one budget among many
+   * clients (an edge's isolates: see QuotaLedger).
    */
-  quota?: false | QuotaLimit[];
+  quota?: false | QuotaLimit[] | QuotaProvider;
 }
 
 export interface CallOptions {
@@ -193,5 +214,29 @@ export class MachineActionsClient {
   cancel(machineActionId: string, comment: string, options?: CallOptions): Promise<CancelResult>;
   get(machineActionId: string, options?: CallOptions): Promise<MachineActionResult>;
   /** Releases the client's wasm memory now instead of at garbage collection. */
+  free(): void;
+}
+
+export interface QuotaLedgerOptions {
+  /** The limits, as the client's `quota` option takes them. Default Defender's; false: pauses only. */
+  quota?: false | QuotaLimit[];
+  /** A `snapshot()` to go on from; a damaged one throws "invalid_input". */
+  snapshot?: string;
+}
+
+/**
+ * The client's quota policy as a ledger that many clients share through one holder, such as a
+ * Durable Object: `acquire` gives a permit or the earliest time one can go ("not before"), `release`
+ * counts the answer at `nowMs` and applies a Retry-After. Permits not released within their lease count
+ * as answered when it ends. Times are ms since the epoch, on the holder's clock.
+ */
+export class QuotaLedger {
+  constructor(options?: QuotaLedgerOptions);
+  acquire(endpoint: QuotaEndpoint, nowMs: number, leaseMs: number): { permit: number } | { notBefore: number; waitMs: number };
+  release(endpoint: QuotaEndpoint, permit: number, nowMs: number, retryAfterMs?: number | null): void;
+  /** The state to persist: pass it back as `snapshot`. */
+  snapshot(): string;
+  /** Permits out, both endpoints together. */
+  readonly inFlight: number;
   free(): void;
 }

@@ -5,6 +5,7 @@
 use super::client::MachineActionsClient;
 use super::credentials::{ClientCredentials, DEFAULT_REFRESH_BEFORE_SECONDS};
 use super::js_error::{error_from_js, error_to_js};
+use super::quota_source::QuotaSource;
 use super::token::TokenSource;
 use crate::entra::{ClientCredentialsConfig, Cloud};
 use crate::error::Error;
@@ -248,16 +249,20 @@ fn client_from(options: &Object) -> Result<MachineActionsClient, Error> {
             }
         }
     };
-    let limits = quota_limits(&get(options, "quota"))?;
-    Ok(MachineActionsClient::with_policy(
-        token, base_url, timeout, retry, &limits,
+    let quota = get(options, "quota");
+    let quota = match QuotaSource::provider(&quota) {
+        Some(provider) => provider,
+        None => QuotaSource::limits(&quota_limits(&quota)?),
+    };
+    Ok(MachineActionsClient::with_quota(
+        token, base_url, timeout, retry, quota,
     ))
 }
 
 /// `quota`: absent for Defender's limits, `false` for none, or a list of
-/// `{ calls, windowMs }`.
-fn quota_limits(value: &JsValue) -> Result<Vec<Limit>, Error> {
-    const BAD: &str = "quota must be false or a list of { calls, windowMs } with whole numbers from 1 to 1000000 calls and 1 to 86400000 ms.";
+/// `{ calls, windowMs }` (a provider is read by `QuotaSource::provider`).
+pub(super) fn quota_limits(value: &JsValue) -> Result<Vec<Limit>, Error> {
+    const BAD: &str = "quota must be false, a list of { calls, windowMs } with whole numbers from 1 to 1000000 calls and 1 to 86400000 ms, or a provider with acquire() and release().";
     if value.is_undefined() || value.is_null() {
         return Ok(DEFENDER_LIMITS.to_vec());
     }

@@ -8,9 +8,13 @@ mod deadline;
 mod exports;
 mod fetch;
 mod js_error;
+mod quota_ledger;
+mod quota_source;
 mod token;
 
 pub use client::MachineActionsClient;
 pub use credentials::{ClientCredentials, DEFAULT_REFRESH_BEFORE_SECONDS};
 pub use exports::{cancel_machine_action, is_machine_action_error, JsMachineActionsClient};
+pub use quota_ledger::JsQuotaLedger;
+pub use quota_source::QuotaSource;
 pub use token::TokenSource;
