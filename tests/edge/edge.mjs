@@ -17,7 +17,7 @@ import {
 } from "../support.mjs";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { ROOT, writeConfig, startWorkerd } from "../../edge/serve.mjs";
+import { ROOT, writeConfig, startWorkerd } from "./workerd.mjs";
 
 const HARD_TIMEOUT_MS = 180_000;
 const args = process.argv.slice(2);
