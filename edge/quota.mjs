@@ -3,7 +3,7 @@
 // and app, so the budget lives in one Durable Object per tenant + app: DefenderQuota. It holds
 // the package's QuotaLedger (the policy is the package's, in Rust) and persists its snapshot;
 // an isolate asks it for a permit before each Defender call — one round trip, answered "go" or
-// "wait N ms" — and reports each answer and Retry-After back.
+// "wait N ms" (with a ticket that keeps the caller's place in line) — and reports each answer and Retry-After back.
 //
 // When the object cannot be reached, an isolate falls back to a budget of its own at a
 // quarter of the limits and logs so; it tries the object again after OBJECT_RETRY_MS.
@@ -51,10 +51,10 @@ export class DefenderQuota extends DurableObject {
     });
   }
 
-  /** `{ permit }` or `{ waitMs }` (the earliest a request can go, from now). */
-  acquire(endpoint, leaseMs) {
-    const answer = this.ledger.acquire(endpoint, Date.now(), leaseMs);
-    if (answer.permit === undefined) return { waitMs: answer.waitMs };
+  /** `{ permit }` or `{ waitMs, ticket }` (the earliest a request can go, from now). */
+  acquire(endpoint, leaseMs, ticket) {
+    const answer = this.ledger.acquire(endpoint, Date.now(), leaseMs, ticket ?? null);
+    if (answer.permit === undefined) return { waitMs: answer.waitMs, ticket: answer.ticket };
     this.save();
     return { permit: answer.permit };
   }
@@ -82,23 +82,25 @@ export class EdgeQuota {
     this.log = log;
     this.shared = Boolean(env.QUOTA);
     this.local = new pkg.QuotaLedger({ quota: this.shared ? fallbackLimits(env) : quotaLimits(env) });
-    this.stub = null;
+    this.id = null;
     this.downUntil = 0;
   }
 
-  async acquire(endpoint, { leaseMs }) {
+  /** Permits and tickets say which ledger they are from: `{ object: n }` or `{ local: n }`. */
+  async acquire(endpoint, { leaseMs, ticket }) {
     const object = this.object();
     if (object) {
       try {
-        const answer = await within(object.acquire(endpoint, leaseMs));
+        const answer = await within(object.acquire(endpoint, leaseMs, ticket?.object));
         if (answer.permit !== undefined) return { permit: { object: answer.permit } };
-        return { waitMs: answer.waitMs };
+        return { waitMs: answer.waitMs, ticket: { object: answer.ticket } };
       } catch (e) {
         this.unreachable(e);
       }
     }
-    const answer = this.local.acquire(endpoint, Date.now(), leaseMs);
-    return answer.permit === undefined ? { waitMs: answer.waitMs } : { permit: { local: answer.permit } };
+    const answer = this.local.acquire(endpoint, Date.now(), leaseMs, ticket?.local ?? null);
+    if (answer.permit !== undefined) return { permit: { local: answer.permit } };
+    return { waitMs: answer.waitMs, ticket: { local: answer.ticket } };
   }
 
   async release(endpoint, { permit, retryAfterMs }) {
@@ -109,30 +111,30 @@ export class EdgeQuota {
     // The isolate's own budget hears of every pause too, in case it must take over.
     if (retryAfterMs != null) this.local.pause(endpoint, Date.now() + retryAfterMs);
     try {
-      await within(this.stub.release(endpoint, permit.object, retryAfterMs));
+      await within(this.object()?.release(endpoint, permit.object, retryAfterMs));
     } catch (e) {
       // The object counts the permit as answered when its lease ends.
       this.unreachable(e);
     }
   }
 
-  /** The object's stub, or null while it is bypassed after a failure. */
+  /**
+   * A stub of the object, or null while it is bypassed after a failure. A stub can only be
+   * used by the request that made it (workerd ties its I/O to that request), so each call
+   * makes its own; the id is computed once.
+   */
   object() {
     if (!this.shared || Date.now() < this.downUntil) return null;
-    if (!this.stub) {
-      const ns = this.env.QUOTA;
-      this.stub = ns.get(ns.idFromName(`${this.env.TENANT_ID}/${this.env.CLIENT_ID}`));
-      if (this.downUntil) {
-        this.downUntil = 0;
-        this.log({ event: "quota_object_retry", detail: "asking the shared quota object again" });
-      }
+    if (this.downUntil) {
+      this.downUntil = 0;
+      this.log({ event: "quota_object_retry", detail: "asking the shared quota object again" });
     }
-    return this.stub;
+    const ns = this.env.QUOTA;
+    this.id ??= ns.idFromName(`${this.env.TENANT_ID}/${this.env.CLIENT_ID}`);
+    return ns.get(this.id);
   }
 
   unreachable(error) {
-    // A stub that threw may stay broken: the next attempt makes a new one.
-    this.stub = null;
     this.downUntil = Date.now() + OBJECT_RETRY_MS;
     const limits = fallbackLimits(this.env);
     this.log({

@@ -142,8 +142,14 @@ impl Budget {
 pub enum Grant {
     /// Send now, and report the answer with this permit.
     Go(u64),
-    /// No request can go before this time (ms): ask again then.
-    NotBefore(u64),
+    /// No request can go before `until` (ms): ask again then, with `ticket`
+    /// to keep your place in line.
+    Wait {
+        /// The earliest time this caller's request can go.
+        until: u64,
+        /// The caller's place in line.
+        ticket: u64,
+    },
 }
 
 /// One endpoint's [`Budget`] shared by many clients that ask it one at a time
@@ -158,10 +164,18 @@ pub struct Ledger {
     budget: Budget,
     /// Permits out: number and the time its lease ends.
     leases: Vec<(u64, u64)>,
-    next_permit: u64,
+    /// Callers told to wait, in line: ticket and the time they were told.
+    /// Each counts ahead of later tickets until it is served or overdue.
+    line: VecDeque<(u64, u64)>,
+    next_number: u64,
     /// The latest time seen: answer times must not go backwards.
     clock_ms: u64,
 }
+
+/// How long past its time a caller in line keeps its place.
+const LINE_GRACE_MS: u64 = 2_000;
+/// How many callers ahead a wait is computed past (more share the last slot).
+const MAX_AHEAD: usize = 1_000;
 
 impl Ledger {
     /// A ledger under `limits`; none means unlimited but for pauses.
@@ -169,32 +183,56 @@ impl Ledger {
         Ledger {
             budget: Budget::new(limits),
             leases: Vec::new(),
-            next_permit: 1,
+            line: VecDeque::new(),
+            next_number: 1,
             clock_ms: 0,
         }
     }
 
     /// A permit for a request to go now, held for at most `lease_ms`, or the
-    /// earliest time one can go. That time is exact as far as it can be known:
-    /// the requests in flight are taken to be answered now, the soonest they can.
-    pub fn acquire(&mut self, now_ms: u64, lease_ms: u64) -> Grant {
+    /// earliest time one can go. That time is as exact as can be known: the
+    /// requests in flight are taken to be answered now, the soonest they can,
+    /// and each caller ahead in line (by `ticket`, from an earlier answer)
+    /// takes a slot first, so callers come back one slot after another.
+    pub fn acquire(&mut self, now_ms: u64, lease_ms: u64, ticket: Option<u64>) -> Grant {
         let now = self.tick(now_ms);
-        let ticket = self.budget.ticket();
-        if self.budget.try_send(ticket, now).is_ok() {
-            let permit = self.next_permit;
-            self.next_permit += 1;
+        let place = ticket.and_then(|t| self.line.iter().position(|&(held, _)| held == t));
+        let budget_ticket = self.budget.ticket();
+        if self.budget.try_send(budget_ticket, now).is_ok() {
+            if let Some(place) = place {
+                self.line.remove(place);
+            }
+            let permit = self.number();
             self.leases
                 .push((permit, now.saturating_add(lease_ms.max(1))));
             return Grant::Go(permit);
         }
-        self.budget.give_up(ticket);
-        let mut soonest = self.budget.clone();
+        self.budget.give_up(budget_ticket);
+        let mut ahead = self.budget.clone();
         for _ in &self.leases {
-            soonest.finished(now);
+            ahead.finished(now);
         }
-        let ticket = soonest.ticket();
-        let wait = soonest.try_send(ticket, now).err().unwrap_or(1);
-        Grant::NotBefore(now + wait.max(1))
+        let mut at = now;
+        for _ in 0..=place.unwrap_or(self.line.len()).min(MAX_AHEAD) {
+            let slot = ahead.ticket();
+            while let Err(wait) = ahead.try_send(slot, at) {
+                at += wait.max(1);
+            }
+            ahead.finished(at);
+        }
+        let until = at.max(now + 1);
+        let ticket = match place {
+            Some(place) => {
+                self.line[place].1 = until;
+                self.line[place].0
+            }
+            None => {
+                let ticket = self.number();
+                self.line.push_back((ticket, until));
+                ticket
+            }
+        };
+        Grant::Wait { until, ticket }
     }
 
     /// `permit`'s request has its answer (or failed) at `now_ms`. A permit
@@ -222,7 +260,7 @@ impl Ledger {
     pub fn snapshot(&self) -> String {
         let mut text = format!(
             "1 {} {} {}",
-            self.budget.paused_until, self.next_permit, self.clock_ms
+            self.budget.paused_until, self.next_number, self.clock_ms
         );
         text.push_str(" |");
         for (permit, until) in &self.leases {
@@ -242,7 +280,7 @@ impl Ledger {
     pub fn restore(limits: &[Limit], snapshot: &str) -> Option<Ledger> {
         let mut parts = snapshot.split('|');
         let head: Vec<u64> = numbers(parts.next()?)?;
-        let [1, paused_until, next_permit, clock_ms] = head[..] else {
+        let [1, paused_until, next_number, clock_ms] = head[..] else {
             return None;
         };
         let leases = parts
@@ -267,15 +305,24 @@ impl Ledger {
         ledger.budget.in_flight = leases.len() as u32;
         ledger.budget.paused_until = paused_until;
         ledger.leases = leases;
-        ledger.next_permit = next_permit;
+        ledger.next_number = next_number;
         ledger.clock_ms = clock_ms;
         Some(ledger)
     }
 
-    /// Advances the clock (never backwards) and ends the leases due by then.
+    /// Permit and ticket numbers: one sequence, never reused.
+    fn number(&mut self) -> u64 {
+        self.next_number += 1;
+        self.next_number - 1
+    }
+
+    /// Advances the clock (never backwards), ends the leases due by then and
+    /// drops from the line the callers long overdue.
     fn tick(&mut self, now_ms: u64) -> u64 {
         self.clock_ms = self.clock_ms.max(now_ms);
         let now = self.clock_ms;
+        self.line
+            .retain(|&(_, until)| until.saturating_add(LINE_GRACE_MS) > now);
         let budget = &mut self.budget;
         self.leases.retain(|&(_, until)| {
             let live = until > now;

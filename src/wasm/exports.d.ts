@@ -88,20 +88,24 @@ export interface QuotaLimit {
 /** The endpoints a quota counts separately. */
 export type QuotaEndpoint = "cancel" | "get";
 
-/** A provider's answer: send now with this permit, or ask again in `waitMs` (no request can go sooner). */
-export type QuotaGrant = { permit: unknown } | { waitMs: number };
+/**
+ * A provider's answer: send now with this permit, or ask again in `waitMs` (no request can go sooner),
+ * passing `ticket` back to keep the caller's place in line.
+ */
+export type QuotaGrant = { permit: unknown } | { waitMs: number; ticket?: unknown };
 
 /**
  * A quota kept outside the client, shared by many. Before each request the client calls
- * `acquire(endpoint, { leaseMs })` once per answer and, told to wait, sleeps `waitMs` and asks again (or
- * fails `rate_limited`, nothing sent, when that passes its deadline). After the answer (or a failure) it
+ * `acquire(endpoint, { leaseMs, ticket })` and, told to wait, sleeps `waitMs` and asks again with the
+ * answer's `ticket` (undefined the first time), or fails `rate_limited`, nothing sent, when the wait passes
+ * its deadline. After the answer (or a failure) it
  * calls `release(endpoint, { permit, retryAfterMs })` with the permit it was given and the server's
  * `Retry-After` in ms (null when none), which should pause every client. A permit never released must
  * count as in flight for `leaseMs`, then as answered. A throw or rejection of `acquire`, or an answer with
  * neither field, fails the call `rate_limited` with the error as `cause`; `release` failures are ignored.
  */
 export interface QuotaProvider {
-  acquire(endpoint: QuotaEndpoint, options: { leaseMs: number }): QuotaGrant | Promise<QuotaGrant>;
+  acquire(endpoint: QuotaEndpoint, options: { leaseMs: number; ticket: unknown }): QuotaGrant | Promise<QuotaGrant>;
   release(endpoint: QuotaEndpoint, report: { permit: unknown; retryAfterMs: number | null }): void | Promise<void>;
 }
 
@@ -226,14 +230,20 @@ export interface QuotaLedgerOptions {
 
 /**
  * The client's quota policy as a ledger that many clients share through one holder, such as a
- * Durable Object: `acquire` gives a permit or the earliest time one can go ("not before"), `release`
+ * Durable Object: `acquire` gives a permit or the earliest time one can go ("not before"; callers already
+ * told to wait come first, each at its own slot), `release`
  * counts the answer at `nowMs` and applies a Retry-After. Permits not released within their lease count
  * as answered when it ends. Times are ms since the epoch, on the holder's clock.
  */
 export class QuotaLedger {
   constructor(options?: QuotaLedgerOptions);
-  acquire(endpoint: QuotaEndpoint, nowMs: number, leaseMs: number): { permit: number } | { notBefore: number; waitMs: number };
+  /** Pass back the `ticket` of the caller's last wait answer to keep its place in line. */
+  acquire(
+    endpoint: QuotaEndpoint, nowMs: number, leaseMs: number, ticket?: number | null,
+  ): { permit: number } | { notBefore: number; waitMs: number; ticket: number };
   release(endpoint: QuotaEndpoint, permit: number, nowMs: number, retryAfterMs?: number | null): void;
+  /** Nothing goes before `untilMs` (a Retry-After heard elsewhere). */
+  pause(endpoint: QuotaEndpoint, untilMs: number): void;
   /** The state to persist: pass it back as `snapshot`. */
   snapshot(): string;
   /** Permits out, both endpoints together. */

@@ -40,21 +40,27 @@ impl JsQuotaLedger {
         read().map_err(error_to_js)
     }
 
-    /// `acquire(endpoint, nowMs, leaseMs)`: `{ permit }` to send now, or
-    /// `{ notBefore, waitMs }`.
+    /// `acquire(endpoint, nowMs, leaseMs, ticket)`: `{ permit }` to send now,
+    /// or `{ notBefore, waitMs, ticket }`; pass that ticket back when asking
+    /// again to keep the caller's place in line.
     pub fn acquire(
         &mut self,
         endpoint: &str,
         now_ms: f64,
         lease_ms: f64,
+        ticket: Option<f64>,
     ) -> Result<Object, JsValue> {
         let now = whole(now_ms);
         let answer = Object::new();
-        match self.ledger(endpoint)?.acquire(now, whole(lease_ms)) {
+        match self
+            .ledger(endpoint)?
+            .acquire(now, whole(lease_ms), ticket.map(whole))
+        {
             Grant::Go(permit) => set(&answer, "permit", permit),
-            Grant::NotBefore(at) => {
-                set(&answer, "notBefore", at);
-                set(&answer, "waitMs", at - now);
+            Grant::Wait { until, ticket } => {
+                set(&answer, "notBefore", until);
+                set(&answer, "waitMs", until - now);
+                set(&answer, "ticket", ticket);
             }
         }
         Ok(answer)
@@ -75,6 +81,13 @@ impl JsQuotaLedger {
         if let Some(ms) = retry_after_ms {
             ledger.pause_until(now.saturating_add(whole(ms)));
         }
+        Ok(())
+    }
+
+    /// `pause(endpoint, untilMs)`: nothing goes before `untilMs` (a
+    /// `Retry-After` heard elsewhere).
+    pub fn pause(&mut self, endpoint: &str, until_ms: f64) -> Result<(), JsValue> {
+        self.ledger(endpoint)?.pause_until(whole(until_ms));
         Ok(())
     }
 

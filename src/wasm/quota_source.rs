@@ -19,7 +19,8 @@ pub struct QuotaSource(Inner);
 enum Inner {
     /// One budget per endpoint: cancel, get.
     Local(RefCell<[Budget; 2]>),
-    /// `acquire(endpoint, { leaseMs })` → `{ permit }` or `{ waitMs }`;
+    /// `acquire(endpoint, { leaseMs, ticket })` → `{ permit }` or
+    /// `{ waitMs, ticket }`;
     /// `release(endpoint, { permit, retryAfterMs })`.
     Provider(Object),
 }
@@ -70,28 +71,34 @@ impl QuotaSource {
                     }
                 }
             }
-            Inner::Provider(provider) => loop {
-                let lease = deadline.remaining_ms() + LEASE_MARGIN_MS;
-                let options = Object::new();
-                set(&options, "leaseMs", &JsValue::from_f64(lease as f64));
-                let answer = call(provider, "acquire", operation, &options)?;
-                let answer = deadline
-                    .race(Promise::resolve(&answer))
-                    .await
-                    .map_err(|e| match e.kind() {
-                        ErrorKind::Network => provider_failed(e.js_cause().cloned()),
-                        _ => e,
-                    })?;
-                let permit = get(&answer, "permit");
-                if !permit.is_undefined() {
-                    return Ok(Permit(permit));
+            Inner::Provider(provider) => {
+                let mut ticket = JsValue::UNDEFINED;
+                loop {
+                    let lease = deadline.remaining_ms() + LEASE_MARGIN_MS;
+                    let options = Object::new();
+                    set(&options, "leaseMs", &JsValue::from_f64(lease as f64));
+                    set(&options, "ticket", &ticket);
+                    let answer = call(provider, "acquire", operation, &options)?;
+                    let answer =
+                        deadline
+                            .race(Promise::resolve(&answer))
+                            .await
+                            .map_err(|e| match e.kind() {
+                                ErrorKind::Network => provider_failed(e.js_cause().cloned()),
+                                _ => e,
+                            })?;
+                    let permit = get(&answer, "permit");
+                    if !permit.is_undefined() {
+                        return Ok(Permit(permit));
+                    }
+                    let wait = get(&answer, "waitMs")
+                        .as_f64()
+                        .filter(|ms| (0.0..=864e5).contains(ms))
+                        .ok_or_else(|| provider_failed(None))?;
+                    ticket = get(&answer, "ticket");
+                    sleep_within((wait as u64).max(1), deadline, SHARED_FULL).await?;
                 }
-                let wait = get(&answer, "waitMs")
-                    .as_f64()
-                    .filter(|ms| (0.0..=864e5).contains(ms))
-                    .ok_or_else(|| provider_failed(None))?;
-                sleep_within((wait as u64).max(1), deadline, SHARED_FULL).await?;
-            },
+            }
         }
     }
 

@@ -72,9 +72,9 @@ export async function withProvider(): Promise<MachineActionResult> {
 /** A quota provider over a QuotaLedger kept in this process, as a Durable Object keeps one. */
 export function sharedQuotaClient(ledger: QuotaLedger): MachineActionsClient {
   const quota: QuotaProvider = {
-    acquire(endpoint, { leaseMs }): QuotaGrant {
-      const answer = ledger.acquire(endpoint, Date.now(), leaseMs);
-      return "permit" in answer ? { permit: answer.permit } : { waitMs: answer.waitMs };
+    acquire(endpoint, { leaseMs, ticket }): QuotaGrant {
+      const answer = ledger.acquire(endpoint, Date.now(), leaseMs, ticket as number | undefined);
+      return "permit" in answer ? { permit: answer.permit } : { waitMs: answer.waitMs, ticket: answer.ticket };
     },
     async release(endpoint, { permit, retryAfterMs }) {
       ledger.release(endpoint, permit as number, Date.now(), retryAfterMs);
