@@ -159,6 +159,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 .arg("--sim-bin")
                 .arg(&sim_bin),
         );
+        step("the edge Worker's shared quota (Durable Object) in workerd");
+        counted(
+            &mut tally,
+            "edge quota",
+            node()
+                .arg("tests/edge/shared_quota.mjs")
+                .arg("--sim-bin")
+                .arg(&sim_bin),
+        );
+        step("the edge Worker bundles for Cloudflare (wrangler deploy --dry-run)");
+        counted(
+            &mut tally,
+            "edge bundle",
+            node().arg("tests/edge/bundle.mjs"),
+        );
         step("the page in www/, in Chromium");
         counted(
             &mut tally,
