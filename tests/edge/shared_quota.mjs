@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The edge Worker's shared Defender quota (the DefenderQuota Durable Object, edge/quota.mjs)
-// in real workerd against one simulator whose quota is scaled down to 50 calls per 3 s:
+// in real workerd against one simulator whose quota is scaled down to 50 calls per 4 s:
 //
 //   node tests/edge/shared_quota.mjs --sim-bin target/debug/mde-sim
 //
@@ -20,7 +20,7 @@ const { test, fail, finish, children } = suite("quota", 150_000);
 const args = parseArgs(process.argv.slice(2));
 const simBin = resolve(args["sim-bin"] ?? `${ROOT}/target/debug/mde-sim`);
 
-const QUOTA = { calls: 50, windowMs: 3_000 };
+const QUOTA = { calls: 50, windowMs: 4_000 };
 const BURST = 300;
 /** The server lets `calls` through per window: the last batch cannot start before this. */
 const LOWER_BOUND_MS = (Math.ceil(BURST / QUOTA.calls) - 1) * QUOTA.windowMs;
