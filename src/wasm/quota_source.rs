@@ -78,15 +78,7 @@ impl QuotaSource {
                     let options = Object::new();
                     set(&options, "leaseMs", &JsValue::from_f64(lease as f64));
                     set(&options, "ticket", &ticket);
-                    let answer = call(provider, "acquire", operation, &options)?;
-                    let answer =
-                        deadline
-                            .race(Promise::resolve(&answer))
-                            .await
-                            .map_err(|e| match e.kind() {
-                                ErrorKind::Network => provider_failed(e.js_cause().cloned()),
-                                _ => e,
-                            })?;
+                    let answer = ask(provider, operation, &options, deadline).await?;
                     let permit = get(&answer, "permit");
                     if !permit.is_undefined() {
                         return Ok(Permit(permit));
@@ -159,6 +151,23 @@ fn endpoint(operation: Operation) -> &'static str {
         Operation::Cancel => "cancel",
         Operation::Get => "get",
     }
+}
+
+/// The provider's answer to `acquire`, awaited within the deadline.
+async fn ask(
+    provider: &Object,
+    operation: Operation,
+    options: &Object,
+    deadline: &Deadline,
+) -> Result<JsValue, Error> {
+    let answer = call(provider, "acquire", operation, options)?;
+    deadline
+        .race(Promise::resolve(&answer))
+        .await
+        .map_err(|e| match e.kind() {
+            ErrorKind::Network => provider_failed(e.js_cause().cloned()),
+            _ => e,
+        })
 }
 
 fn call(
