@@ -8,13 +8,18 @@
 // ClientCredentials provider and calls Defender through MachineActionsClient.
 //
 // Configuration (env / bindings): PROXY_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET
-// (secrets); MDE_BASE_URL, MDE_CLOUD, ENTRA_AUTHORITY_URL, ALLOWED_ORIGINS, MDE_TIMEOUT_MS.
-// See edge/README.md.
+// (secrets); MDE_BASE_URL, MDE_CLOUD, ENTRA_AUTHORITY_URL, ALLOWED_ORIGINS, MDE_TIMEOUT_MS,
+// MDE_QUOTA; QUOTA, the Durable Object namespace of DefenderQuota (edge/quota.mjs) that keeps
+// one Defender quota for all isolates. See edge/README.md.
 
 import * as pkg from "./mde_machine_actions.js";
 import wasm from "./mde_machine_actions_bg.wasm";
+import { EdgeQuota } from "./quota.mjs";
 
 pkg.initSync({ module: wasm });
+
+// The Durable Object class that holds the quota shared by every isolate (binding QUOTA).
+export { DefenderQuota } from "./quota.mjs";
 
 const DEFAULT_BASE_URL = "https://api.security.microsoft.com";
 const DEFAULT_TIMEOUT_MS = 25_000;
@@ -215,14 +220,17 @@ function state(env) {
     ...(env.ENTRA_AUTHORITY_URL ? { authorityUrl: env.ENTRA_AUTHORITY_URL } : {}),
   });
   const timeout = Number(env.MDE_TIMEOUT_MS);
+  const log = (entry) => console.log(redact(JSON.stringify({ time: new Date().toISOString(), ...entry }), env));
   const client = new pkg.MachineActionsClient({
     token: provider,
     baseUrl: env.MDE_BASE_URL || DEFAULT_BASE_URL,
     timeoutMs: Number.isInteger(timeout) && timeout > 0 ? timeout : DEFAULT_TIMEOUT_MS,
     // The caller (a page using this package, say) retries on its own; retrying here too
-    // would multiply the calls. The 401 retry with a fresh token still happens, and the
-    // client-side quota (Defender's 100/min, 1,500/h) stays on, shared by the isolate.
+    // would multiply the calls. The 401 retry with a fresh token still happens.
     retries: 0,
+    // Defender's quota (MDE_QUOTA, default 100/min and 1,500/h), shared by every isolate
+    // through the QUOTA Durable Object.
+    quota: new EdgeQuota(env, log),
   });
   isolate = { provider, client };
   return isolate;

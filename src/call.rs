@@ -14,7 +14,7 @@
 //!         Step::Arm { ms } => { /* start a deadline of ms */ event = Event::Armed }
 //!         Step::Token => event = Event::Token(/* the token source */),
 //!         …
-//!         Step::Done(result) => return result,
+//!         Step::Done(result) => return *result,
 //!     }
 //! }
 //! ```
@@ -50,17 +50,23 @@ pub enum Step {
     /// Wait for room in the quota of this endpoint. Answer with
     /// [`Event::Permitted`] or [`Event::Failed`].
     Acquire(Operation),
-    /// Pause the endpoint's whole budget until this time (Unix ms): the
-    /// server said `Retry-After`. Answer with [`Event::Paused`].
-    Pause(Operation, u64),
-    /// Send the request. Answer with [`Event::Answer`] (and count the request
-    /// as finished in the quota).
+    /// Send the request. Answer with [`Event::Answer`].
     Send(HttpRequest),
+    /// The request sent last is over: count it as answered in the endpoint's
+    /// quota, and when the server said `Retry-After` (in seconds, capped at
+    /// [`MAX_RETRY_AFTER_SECONDS`]), pause the whole budget that long.
+    /// Answer with [`Event::Released`].
+    Release {
+        /// The endpoint.
+        operation: Operation,
+        /// The pause the server asked for.
+        retry_after_seconds: Option<u64>,
+    },
     /// Wait this many milliseconds. Answer with [`Event::Woke`] or
     /// [`Event::Failed`].
     Sleep(u64),
-    /// The call is over.
-    Done(Result<ActionResponse, Error>),
+    /// The call is over (boxed: a result is large, the other steps small).
+    Done(Box<Result<ActionResponse, Error>>),
 }
 
 /// What came of a [`Step`].
@@ -76,8 +82,8 @@ pub enum Event {
     Refreshed(bool),
     /// The quota lets the request go.
     Permitted,
-    /// The budget is paused.
-    Paused,
+    /// The quota knows the request is over.
+    Released,
     /// The answer: its head (with or without the body text) and body text,
     /// or why there is none.
     Answer(Result<(HttpResponse, String), Error>),
@@ -127,8 +133,8 @@ pub struct Call {
     sent: u32,
     /// The ambiguous failure of a cancel, while it is read back.
     pending: Option<Error>,
-    /// What to do once the budget is paused.
-    after_pause: Option<Box<Step>>,
+    /// What to do once the quota knows the last request is over.
+    after_release: Option<Box<Step>>,
 }
 
 impl Call {
@@ -171,7 +177,7 @@ impl Call {
             tries: 0,
             sent: 0,
             pending: None,
-            after_pause: None,
+            after_release: None,
         }
     }
 
@@ -228,7 +234,7 @@ impl Call {
                     _ => get_request(&self.base, &self.id, token),
                 })
             }
-            Event::Paused => match self.after_pause.take() {
+            Event::Released => match self.after_release.take() {
                 Some(step) => *step,
                 None => self.unreachable_event(),
             },
@@ -242,8 +248,24 @@ impl Call {
         Step::Arm { ms }
     }
 
-    /// An answer to the request just sent.
+    /// An answer to the request just sent: decide, then tell the quota.
     fn answered(&mut self, answer: Result<(HttpResponse, String), Error>, clock: Clock) -> Step {
+        let operation = self.operation();
+        let mut retry_after_seconds = None;
+        let next = self.decide(answer, clock, &mut retry_after_seconds);
+        self.after_release = Some(Box::new(next));
+        Step::Release {
+            operation,
+            retry_after_seconds,
+        }
+    }
+
+    fn decide(
+        &mut self,
+        answer: Result<(HttpResponse, String), Error>,
+        clock: Clock,
+        retry_after_seconds: &mut Option<u64>,
+    ) -> Step {
         let operation = self.operation();
         let redactor = self.token.as_ref().map(AccessToken::redactor);
         let result = answer.and_then(|(mut head, text)| {
@@ -264,6 +286,9 @@ impl Call {
             Ok(response) => self.succeeded(response),
             Err(error) => {
                 let error = self.scrub(error).with_source(Source::Defender);
+                *retry_after_seconds = error
+                    .retry_after_seconds()
+                    .map(|s| s.min(MAX_RETRY_AFTER_SECONDS));
                 self.retry_or_fail(error, clock)
             }
         }
@@ -285,7 +310,6 @@ impl Call {
 
     fn retry_or_fail(&mut self, error: Error, clock: Clock) -> Step {
         let now = clock.now_ms;
-        let operation = self.operation();
         if error.status_code() == Some(401) && !self.refreshed {
             self.refreshed = true;
             // The refreshed request does not use up a retry.
@@ -293,19 +317,9 @@ impl Call {
             self.refusal = Some(error);
             return Step::Refresh;
         }
-        let retry_after_ms = error
-            .retry_after_seconds()
-            .map(|s| s.min(MAX_RETRY_AFTER_SECONDS) * 1000);
-        let next = match self.retry.delay_after(&error, self.tries, clock.random) {
+        match self.retry.delay_after(&error, self.tries, clock.random) {
             Some(ms) if now.saturating_add(ms) < self.phase_ends_ms => Step::Sleep(ms),
             _ => self.failed(error.gave_up_after(self.tries), now),
-        };
-        match retry_after_ms {
-            Some(ms) => {
-                self.after_pause = Some(Box::new(next));
-                Step::Pause(operation, now.saturating_add(ms))
-            }
-            None => next,
         }
     }
 
@@ -359,7 +373,7 @@ impl Call {
     fn done(&mut self, result: Result<ActionResponse, Error>) -> Step {
         self.phase = Phase::Over;
         let sent = self.sent;
-        Step::Done(result.map_err(|e| e.with_attempts(sent)))
+        Step::Done(Box::new(result.map_err(|e| e.with_attempts(sent))))
     }
 
     /// The token, or any run of it, out of everything an error says.

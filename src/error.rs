@@ -6,7 +6,7 @@
 //! them and never contain the access token: inputs are named, never echoed, and
 //! the wasm shell scrubs anything a server might have echoed back.
 
-use crate::redact::{redact, Redactor, MASK, MIN_RUN};
+use crate::redact::{find, redact, Redactor, MASK, MIN_RUN};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -333,7 +333,7 @@ fn scrub(text: &str, redactor: &Redactor, secret: &str) -> Option<String> {
         }
     }
     // A secret made of the mask's own letters could be rebuilt by masking.
-    if clean.as_deref().is_some_and(|c| c.contains(secret)) {
+    if clean.as_deref().is_some_and(|c| find(c, secret).is_some()) {
         return Some(String::from(
             "[withheld: the text contained the access token]",
         ));

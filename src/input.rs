@@ -3,7 +3,7 @@
 //! refused before anything leaves the process.
 
 use crate::error::Error;
-use crate::redact::Redactor;
+use crate::redact::{replace_all, Redactor};
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -87,7 +87,7 @@ impl Comment {
                 "comment is required: say why the action is cancelled (it is kept in Defender's audit trail).",
             ));
         }
-        if text.chars().count() > MAX_COMMENT_CHARS {
+        if text.chars().take(MAX_COMMENT_CHARS + 1).count() > MAX_COMMENT_CHARS {
             return Err(Error::invalid_input(
                 "comment is longer than 1000 characters; shorten it.",
             ));
@@ -380,7 +380,8 @@ fn is_loopback(host: &str) -> bool {
 /// spelling (`..`, `%2e%2E`, `.%2e`): fetch would collapse it and the path
 /// would leave the proxy's prefix.
 fn is_path_segment(segment: &str) -> bool {
-    let dots = segment.replace("%2e", ".").replace("%2E", ".");
+    let lower = segment.to_ascii_lowercase();
+    let dots = replace_all(&lower, "%2e", ".").unwrap_or(lower);
     if segment.is_empty() || dots == "." || dots == ".." {
         return false;
     }

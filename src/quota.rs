@@ -136,3 +136,205 @@ impl Budget {
         wait
     }
 }
+
+/// What a [`Ledger`] answers to a request for a permit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// Send now, and report the answer with this permit.
+    Go(u64),
+    /// No request can go before `until` (ms): ask again then, with `ticket`
+    /// to keep your place in line.
+    Wait {
+        /// The earliest time this caller's request can go.
+        until: u64,
+        /// The caller's place in line.
+        ticket: u64,
+    },
+}
+
+/// One endpoint's [`Budget`] shared by many clients that ask it one at a time
+/// and never wait on it (an edge's isolates, through the one object that holds
+/// it): each asks for a permit before a request and reports the answer back.
+///
+/// A permit that is never reported (its client died mid-call) counts as in
+/// flight until its lease ends, then as answered at that time, so the count
+/// cannot leak either way.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    budget: Budget,
+    /// Permits out: number and the time its lease ends.
+    leases: Vec<(u64, u64)>,
+    /// Callers told to wait, in line: ticket and the time they were told.
+    /// Each counts ahead of later tickets until it is served or overdue.
+    line: VecDeque<(u64, u64)>,
+    next_number: u64,
+    /// The latest time seen: answer times must not go backwards.
+    clock_ms: u64,
+}
+
+/// How long past its time a caller in line keeps its place.
+const LINE_GRACE_MS: u64 = 2_000;
+/// How many callers ahead a wait is computed past (more share the last slot).
+const MAX_AHEAD: usize = 1_000;
+
+impl Ledger {
+    /// A ledger under `limits`; none means unlimited but for pauses.
+    pub fn new(limits: &[Limit]) -> Self {
+        Ledger {
+            budget: Budget::new(limits),
+            leases: Vec::new(),
+            line: VecDeque::new(),
+            next_number: 1,
+            clock_ms: 0,
+        }
+    }
+
+    /// A permit for a request to go now, held for at most `lease_ms`, or the
+    /// earliest time one can go. That time is as exact as can be known: the
+    /// requests in flight are taken to be answered now, the soonest they can,
+    /// and each caller ahead in line (by `ticket`, from an earlier answer)
+    /// takes a slot first, so callers come back one slot after another.
+    pub fn acquire(&mut self, now_ms: u64, lease_ms: u64, ticket: Option<u64>) -> Grant {
+        let now = self.tick(now_ms);
+        let place = ticket.and_then(|t| self.line.iter().position(|&(held, _)| held == t));
+        let budget_ticket = self.budget.ticket();
+        if self.budget.try_send(budget_ticket, now).is_ok() {
+            if let Some(place) = place {
+                self.line.remove(place);
+            }
+            let permit = self.number();
+            self.leases
+                .push((permit, now.saturating_add(lease_ms.max(1))));
+            return Grant::Go(permit);
+        }
+        self.budget.give_up(budget_ticket);
+        let mut ahead = self.budget.clone();
+        for _ in &self.leases {
+            ahead.finished(now);
+        }
+        let mut at = now;
+        for _ in 0..=place.unwrap_or(self.line.len()).min(MAX_AHEAD) {
+            let slot = ahead.ticket();
+            while let Err(wait) = ahead.try_send(slot, at) {
+                at += wait.max(1);
+            }
+            ahead.finished(at);
+        }
+        let until = at.max(now + 1);
+        let ticket = match place {
+            Some(place) => {
+                self.line[place].1 = until;
+                self.line[place].0
+            }
+            None => {
+                let ticket = self.number();
+                self.line.push_back((ticket, until));
+                ticket
+            }
+        };
+        Grant::Wait { until, ticket }
+    }
+
+    /// `permit`'s request has its answer (or failed) at `now_ms`. A permit
+    /// whose lease already ended was counted then; it is not counted twice.
+    pub fn release(&mut self, permit: u64, now_ms: u64) {
+        let now = self.tick(now_ms);
+        if let Some(at) = self.leases.iter().position(|&(p, _)| p == permit) {
+            self.leases.swap_remove(at);
+            self.budget.finished(now);
+        }
+    }
+
+    /// Sends nothing before `until_ms` (a server said `Retry-After`).
+    pub fn pause_until(&mut self, until_ms: u64) {
+        self.budget.pause_until(until_ms);
+    }
+
+    /// Permits out whose leases have not ended.
+    pub fn in_flight(&self) -> usize {
+        self.leases.len()
+    }
+
+    /// The state to persist, as text: the pause, the next permit, the leases
+    /// and the answer times still counted (as differences, to keep it short).
+    pub fn snapshot(&self) -> String {
+        let mut text = format!(
+            "1 {} {} {}",
+            self.budget.paused_until, self.next_number, self.clock_ms
+        );
+        text.push_str(" |");
+        for (permit, until) in &self.leases {
+            text.push_str(&format!(" {permit}:{until}"));
+        }
+        text.push_str(" |");
+        let mut last = 0;
+        for &at in &self.budget.finished {
+            text.push_str(&format!(" {}", at - last));
+            last = at;
+        }
+        text
+    }
+
+    /// A ledger under `limits` from a [`Ledger::snapshot`]; `None` when the
+    /// text is not one.
+    pub fn restore(limits: &[Limit], snapshot: &str) -> Option<Ledger> {
+        let mut parts = snapshot.split('|');
+        let head: Vec<u64> = numbers(parts.next()?)?;
+        let [1, paused_until, next_number, clock_ms] = head[..] else {
+            return None;
+        };
+        let leases = parts
+            .next()?
+            .split_whitespace()
+            .map(|pair| {
+                let (permit, until) = pair.split_once(':')?;
+                Some((permit.parse().ok()?, until.parse().ok()?))
+            })
+            .collect::<Option<Vec<(u64, u64)>>>()?;
+        let mut finished = VecDeque::new();
+        let mut at = 0u64;
+        for difference in numbers(parts.next()?)? {
+            at = at.checked_add(difference)?;
+            finished.push_back(at);
+        }
+        if parts.next().is_some() || finished.back().is_some_and(|&t| t > clock_ms) {
+            return None;
+        }
+        let mut ledger = Ledger::new(limits);
+        ledger.budget.finished = finished;
+        ledger.budget.in_flight = leases.len() as u32;
+        ledger.budget.paused_until = paused_until;
+        ledger.leases = leases;
+        ledger.next_number = next_number;
+        ledger.clock_ms = clock_ms;
+        Some(ledger)
+    }
+
+    /// Permit and ticket numbers: one sequence, never reused.
+    fn number(&mut self) -> u64 {
+        self.next_number += 1;
+        self.next_number - 1
+    }
+
+    /// Advances the clock (never backwards), ends the leases due by then and
+    /// drops from the line the callers long overdue.
+    fn tick(&mut self, now_ms: u64) -> u64 {
+        self.clock_ms = self.clock_ms.max(now_ms);
+        let now = self.clock_ms;
+        self.line
+            .retain(|&(_, until)| until.saturating_add(LINE_GRACE_MS) > now);
+        let budget = &mut self.budget;
+        self.leases.retain(|&(_, until)| {
+            let live = until > now;
+            if !live {
+                budget.finished(now);
+            }
+            live
+        });
+        now
+    }
+}
+
+fn numbers(text: &str) -> Option<Vec<u64>> {
+    text.split_whitespace().map(|n| n.parse().ok()).collect()
+}

@@ -16,8 +16,9 @@ pub const MASK: &str = "[redacted]";
 /// Finds runs of one secret in texts.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Redactor {
-    /// Every 8-byte window of the secret, as a number, sorted.
-    windows: Vec<u64>,
+    /// Every 8-byte window of the secret, as a number, in an open-addressing
+    /// table (0 marks a free slot: the bytes of a secret are never all 0).
+    slots: Vec<u64>,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -30,15 +31,25 @@ impl Redactor {
     /// A redactor for `secret`; one shorter than [`MIN_RUN`] is masked only
     /// where it stands whole.
     pub fn new(secret: &str) -> Self {
-        let mut windows: Vec<u64> = secret.as_bytes().windows(MIN_RUN).map(window).collect();
-        windows.sort_unstable();
-        windows.dedup();
-        Redactor { windows }
+        let count = secret.len().saturating_sub(MIN_RUN - 1);
+        if count == 0 {
+            return Redactor::default();
+        }
+        let mut slots = vec![0u64; (count * 2).next_power_of_two()];
+        for w in secret.as_bytes().windows(MIN_RUN).map(window) {
+            let at = probe(&slots, w);
+            slots[at] = w;
+        }
+        Redactor { slots }
+    }
+
+    fn contains(&self, w: u64) -> bool {
+        w != 0 && self.slots[probe(&self.slots, w)] == w
     }
 
     /// `text` with every run of the secret masked, or `None` when it holds none.
     pub fn redact(&self, text: &str) -> Option<String> {
-        if self.windows.is_empty() || text.len() < MIN_RUN {
+        if self.slots.is_empty() || text.len() < MIN_RUN {
             return None;
         }
         let bytes = text.as_bytes();
@@ -46,7 +57,7 @@ impl Redactor {
         let mut covered_until = 0;
         let mut spans: Vec<(usize, usize)> = Vec::new();
         for (start, w) in bytes.windows(MIN_RUN).enumerate() {
-            if self.windows.binary_search(&window(w)).is_ok() {
+            if self.contains(window(w)) {
                 let end = start + MIN_RUN;
                 match spans.last_mut() {
                     Some(last) if start <= covered_until => last.1 = end,
@@ -78,6 +89,16 @@ impl Redactor {
     }
 }
 
+/// The slot that holds `w`, or the free one where it would go.
+fn probe(slots: &[u64], w: u64) -> usize {
+    let mask = slots.len() - 1;
+    let mut at = (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as usize & mask;
+    while slots[at] != 0 && slots[at] != w {
+        at = (at + 1) & mask;
+    }
+    at
+}
+
 fn window(bytes: &[u8]) -> u64 {
     let mut w = [0u8; MIN_RUN];
     w.copy_from_slice(bytes);
@@ -90,7 +111,32 @@ pub fn redact(text: &str, secret: &str) -> Option<String> {
         return None;
     }
     if secret.len() < MIN_RUN {
-        return text.contains(secret).then(|| text.replace(secret, MASK));
+        return replace_all(text, secret, MASK);
     }
     Redactor::new(secret).redact(text)
+}
+
+/// Where `needle` (not empty) first stands in `hay`, by bytes: the crate's
+/// few substring searches need nothing faster, and `str`'s searcher would
+/// add kilobytes to the wasm module.
+pub(crate) fn find(hay: &str, needle: &str) -> Option<usize> {
+    hay.as_bytes()
+        .windows(needle.len().max(1))
+        .position(|w| w == needle.as_bytes())
+}
+
+/// `text` with every `needle` (not empty) replaced, or `None` when it has none.
+pub(crate) fn replace_all(text: &str, needle: &str, with: &str) -> Option<String> {
+    let mut rest = text;
+    let mut out = String::new();
+    while let Some(at) = find(rest, needle) {
+        out.push_str(&rest[..at]);
+        out.push_str(with);
+        rest = &rest[at + needle.len()..];
+    }
+    if out.is_empty() && rest.len() == text.len() {
+        return None;
+    }
+    out.push_str(rest);
+    Some(out)
 }

@@ -125,7 +125,7 @@ pub fn is_credential_header(name: &str) -> bool {
 pub fn too_large(status: u16) -> Error {
     Error::new(
         ErrorKind::InvalidResponse,
-        "The response body is larger than 1 MiB, which no machine-action answer is; it was not read. Check that baseUrl points at the Defender API.",
+        "The response body is larger than 1 MiB, which no machine-action answer is, so it was not read past that. Check that baseUrl points at the Defender API.",
     )
     .with_status(status)
 }
@@ -155,7 +155,7 @@ const HTML_PAGE: &str =
 
 fn is_html(head: &HttpResponse) -> bool {
     head.header("content-type")
-        .is_some_and(|t| t.to_ascii_lowercase().contains("html"))
+        .is_some_and(|t| crate::redact::find(&t.to_ascii_lowercase(), "html").is_some())
 }
 
 /// The OData error body: `{"error":{"code","message","target"}}`. Every

@@ -35,7 +35,14 @@ pub enum Mode {
     Hang,
     /// Send headers at once, then the body `drip_bytes` at a time every `drip_ms`.
     Drip,
+    /// Send headers at once, then a chunked body that never ends: the given body (or
+    /// `[` when none) repeated in 64 KiB chunks, until the client goes away or
+    /// [`ENDLESS_LIMIT`] bytes were sent.
+    Endless,
 }
+
+/// `endless` stops by itself after this many bytes (4 GiB).
+const ENDLESS_LIMIT: usize = 4 << 30;
 
 /// The JSON accepted by `POST /_sim/faults`. Unknown fields are rejected so that a typo
 /// in a test shows up as a 400 instead of a fault that silently never fires.
@@ -292,6 +299,26 @@ pub async fn execute(f: Fault, conn: Option<ConnControl>) -> Response {
                     tokio::time::sleep(every).await;
                     let end = (offset + size).min(body.len());
                     Some((Ok::<Bytes, std::io::Error>(body.slice(offset..end)), end))
+                }
+            });
+            build(&f, Body::from_stream(stream))
+        }
+        Mode::Endless => {
+            let unit = if f.body.is_empty() {
+                Bytes::from_static(b"[")
+            } else {
+                f.body.clone()
+            };
+            let chunk = Bytes::from(unit.repeat((64 * 1024 / unit.len()).max(1)));
+            let stream = futures_util::stream::unfold(0usize, move |sent| {
+                let chunk = chunk.clone();
+                async move {
+                    (sent < ENDLESS_LIMIT).then(|| {
+                        (
+                            Ok::<Bytes, std::io::Error>(chunk.clone()),
+                            sent + chunk.len(),
+                        )
+                    })
                 }
             });
             build(&f, Body::from_stream(stream))

@@ -1,18 +1,17 @@
-//! The client: configuration and quota shared by calls, and the calls
-//! themselves — retries, token refresh, and the verified cancel.
+//! The client: configuration and quota shared by calls, and the shell that
+//! drives each call's state machine ([`crate::call`]): it performs the steps
+//! — deadlines, tokens, quota, fetch, waits — and decides nothing.
 
 use super::deadline::Deadline;
 use super::fetch::send;
+use super::quota_source::{Permit, QuotaSource};
 use super::token::TokenSource;
-use crate::error::{Error, ErrorKind};
-use crate::http::HttpRequest;
-use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
-use crate::outcome::{is_ambiguous, judge_answer, judge_read_back};
-use crate::quota::{Budget, Limit, DEFENDER_LIMITS};
-use crate::request::{cancel_request, get_request};
-use crate::response::{interpret_parsed, ActionResponse, Operation};
+use crate::call::{Call, Clock, Event, Step};
+use crate::error::{Error, ErrorKind, Source};
+use crate::input::{BaseUrl, Comment, MachineActionId, Timeout};
+use crate::quota::{Limit, DEFENDER_LIMITS};
+use crate::response::ActionResponse;
 use crate::retry::RetryPolicy;
-use std::cell::RefCell;
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
@@ -30,13 +29,9 @@ struct Config {
     base_url: BaseUrl,
     timeout: Timeout,
     retry: RetryPolicy,
-    /// One budget per endpoint: cancel, get.
-    budgets: RefCell<[Budget; 2]>,
+    /// The quota per endpoint: cancel, get.
+    quota: QuotaSource,
 }
-
-/// The longest a cancel keeps back from its deadline to read the action
-/// when its own answer is lost.
-const READ_BACK_RESERVE_MS: u64 = 5_000;
 
 impl MachineActionsClient {
     /// A client with Defender's quota (100 calls a minute, 1,500 an hour,
@@ -59,13 +54,26 @@ impl MachineActionsClient {
         retry: RetryPolicy,
         limits: &[Limit],
     ) -> Self {
+        let quota = QuotaSource::limits(limits);
+        MachineActionsClient::with_quota(token, base_url, timeout, retry, quota)
+    }
+
+    /// A client whose quota is kept by `quota`: its own budget, or a provider
+    /// shared with other clients.
+    pub fn with_quota(
+        token: TokenSource,
+        base_url: BaseUrl,
+        timeout: Timeout,
+        retry: RetryPolicy,
+        quota: QuotaSource,
+    ) -> Self {
         MachineActionsClient {
             config: Rc::new(Config {
                 token,
                 base_url,
                 timeout,
                 retry,
-                budgets: RefCell::new([Budget::new(limits), Budget::new(limits)]),
+                quota,
             }),
         }
     }
@@ -83,42 +91,14 @@ impl MachineActionsClient {
         signal: Option<&AbortSignal>,
     ) -> Result<ActionResponse, Error> {
         let whole = timeout.unwrap_or(self.config.timeout);
-        let total = whole.as_millis();
-        let reserve = u64::from(total / 4).min(READ_BACK_RESERVE_MS) as u32;
-        let cancel_time = Timeout::from_millis(f64::from(total - reserve))?;
-        let base = &self.config.base_url;
-        let (answer, unused_ms) = {
-            let deadline = Deadline::start_part(cancel_time, whole, signal)?;
-            let answer = self
-                .attempts(Operation::Cancel, &deadline, |token| {
-                    cancel_request(base, id, comment, token)
-                })
-                .await;
-            (answer, deadline.remaining_ms())
-        };
-        let error = match answer {
-            Ok(response) => return judge_answer(response),
-            Err(error) if is_ambiguous(&error) => error,
-            Err(error) => return Err(error),
-        };
-        if signal.is_some_and(AbortSignal::aborted) {
-            return Err(error);
-        }
-        // The reserve, plus whatever the cancel left of its own share.
-        let read_time = Timeout::from_millis((u64::from(reserve) + unused_ms).max(1) as f64)?;
-        let read = match Deadline::start_part(read_time, whole, signal) {
-            Ok(deadline) => {
-                self.attempts(Operation::Get, &deadline, |token| {
-                    get_request(base, id, token)
-                })
-                .await
-            }
-            Err(e) => Err(e),
-        };
-        match read {
-            Ok(read) => judge_read_back(error, read, comment.as_str()),
-            Err(_) => Err(error),
-        }
+        let call = Call::cancel(
+            self.config.base_url.clone(),
+            id.clone(),
+            comment.clone(),
+            self.config.retry,
+            whole.as_millis().into(),
+        );
+        self.drive(call, whole, signal).await
     }
 
     /// Reads a machine action's current state (`GET`).
@@ -128,89 +108,95 @@ impl MachineActionsClient {
         timeout: Option<Timeout>,
         signal: Option<&AbortSignal>,
     ) -> Result<ActionResponse, Error> {
-        let deadline = Deadline::start(timeout.unwrap_or(self.config.timeout), signal)?;
-        let base = &self.config.base_url;
-        self.attempts(Operation::Get, &deadline, |token| {
-            get_request(base, id, token)
-        })
-        .await
+        let whole = timeout.unwrap_or(self.config.timeout);
+        let call = Call::get(
+            self.config.base_url.clone(),
+            id.clone(),
+            self.config.retry,
+            whole.as_millis().into(),
+        );
+        self.drive(call, whole, signal).await
     }
 
-    /// Sends until an answer is final: waits for quota, retries what the
-    /// policy retries, and refreshes a provider's token once after a 401.
-    async fn attempts(
+    /// Performs the call's steps until it is done.
+    async fn drive(
         &self,
-        operation: Operation,
-        deadline: &Deadline,
-        build: impl Fn(&AccessToken) -> HttpRequest,
+        mut call: Call,
+        whole: Timeout,
+        signal: Option<&AbortSignal>,
     ) -> Result<ActionResponse, Error> {
-        let mut attempt = 0;
-        let mut refreshed = false;
+        let config = &self.config;
+        let mut deadline: Option<Deadline> = None;
+        let mut permit: Option<Permit> = None;
+        let mut event = Event::Start;
         loop {
-            attempt += 1;
-            let token = self.config.token.resolve(deadline).await?;
-            self.wait_for_quota(operation, deadline).await?;
-            let response = send(&build(&token), deadline).await;
-            self.budget(operation, |b| b.finished(now_ms()));
-            let result = response
-                .and_then(|(head, body)| interpret_parsed(operation, head, body, now_ms() / 1000))
-                .map_err(|e| e.redact(token.secret()));
-            let error = match result {
-                Ok(response) => return Ok(response),
-                Err(error) => error,
+            let clock = Clock {
+                now_ms: js_sys::Date::now() as u64,
+                random: js_sys::Math::random(),
             };
-            if let Some(seconds) = error.retry_after_seconds() {
-                self.budget(operation, |b| b.pause_until(now_ms() + seconds * 1000));
+            let step = call.step(event, clock);
+            if let Step::Done(result) = step {
+                return *result;
             }
-            if error.status_code() == Some(401) && !refreshed && self.config.token.invalidate() {
-                refreshed = true;
-                attempt -= 1;
+            if let Step::Arm { ms } = step {
+                // The previous part's timer is cleared before the next starts.
+                deadline = None;
+                event = match arm(ms, whole, signal) {
+                    Ok(armed) => {
+                        deadline = Some(armed);
+                        Event::Armed
+                    }
+                    Err(error) => Event::Failed(error),
+                };
                 continue;
             }
-            let delay = self
-                .config
-                .retry
-                .delay_after(&error, attempt, js_sys::Math::random());
-            match delay {
-                Some(ms) if ms < deadline.remaining_ms() => deadline.sleep(ms).await?,
-                _ => return Err(error.with_attempts(attempt)),
-            }
-        }
-    }
-
-    /// Waits, first come first served, until the endpoint's budget has room;
-    /// the request then counts as in flight until `finished`.
-    async fn wait_for_quota(&self, operation: Operation, deadline: &Deadline) -> Result<(), Error> {
-        let ticket = self.budget(operation, Budget::ticket);
-        loop {
-            let wait = match self.budget(operation, |b| b.try_send(ticket, now_ms())) {
-                Ok(()) => return Ok(()),
-                Err(wait) => wait,
+            let Some(deadline) = &deadline else {
+                event = Event::Failed(out_of_order());
+                continue;
             };
-            let slept = if wait >= deadline.remaining_ms() {
-                Err(Error::new(
-                    ErrorKind::RateLimited,
-                    "The client's quota budget (Defender allows 100 calls a minute and 1,500 an hour) leaves no room before the deadline; nothing was sent. Try again later or raise timeoutMs.",
-                ))
-            } else {
-                deadline.sleep(wait).await
+            event = match step {
+                Step::Token => Event::Token(config.token.resolve(deadline).await),
+                Step::Refresh => Event::Refreshed(config.token.invalidate()),
+                Step::Acquire(operation) => match config.quota.acquire(operation, deadline).await {
+                    Ok(granted) => {
+                        permit = Some(granted);
+                        Event::Permitted
+                    }
+                    Err(error) => Event::Failed(error.with_source(Source::Client)),
+                },
+                Step::Send(request) => Event::Answer(send(&request, deadline).await),
+                Step::Release {
+                    operation,
+                    retry_after_seconds,
+                } => {
+                    if let Some(permit) = permit.take() {
+                        config
+                            .quota
+                            .release(operation, permit, retry_after_seconds, deadline)
+                            .await;
+                    }
+                    Event::Released
+                }
+                Step::Sleep(ms) => match deadline.sleep(ms).await {
+                    Ok(()) => Event::Woke,
+                    Err(error) => Event::Failed(error),
+                },
+                Step::Arm { .. } | Step::Done(_) => Event::Failed(out_of_order()),
             };
-            if let Err(error) = slept {
-                self.budget(operation, |b| b.give_up(ticket));
-                return Err(error);
-            }
         }
-    }
-
-    fn budget<T>(&self, operation: Operation, f: impl FnOnce(&mut Budget) -> T) -> T {
-        let index = match operation {
-            Operation::Cancel => 0,
-            Operation::Get => 1,
-        };
-        f(&mut self.config.budgets.borrow_mut()[index])
     }
 }
 
-fn now_ms() -> u64 {
-    js_sys::Date::now() as u64
+/// A deadline of `ms` for part of a call whose whole deadline is `whole`.
+fn arm(ms: u64, whole: Timeout, signal: Option<&AbortSignal>) -> Result<Deadline, Error> {
+    let part = Timeout::from_millis(ms.clamp(1, u64::from(whole.as_millis())) as f64)?;
+    Deadline::start_part(part, whole, signal)
+}
+
+fn out_of_order() -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        "The call was driven out of order (a step without its deadline).",
+    )
+    .with_source(Source::Client)
 }

@@ -6,9 +6,13 @@
 use super::deadline::Deadline;
 use super::fetch::send;
 use super::js_error::{error_from_js, error_to_js};
-use crate::entra::{interpret_token_parsed, ClientCredentialsConfig, IssuedToken};
-use crate::error::Error;
+use crate::entra::{
+    interpret_token_response, ClientCredentialsConfig, IssuedToken, TokenCache, TokenLookup,
+};
+use crate::error::{Error, ErrorKind, Source};
 use crate::input::{AccessToken, Timeout};
+use crate::redact::Redactor;
+use crate::retry::RetryPolicy;
 use js_sys::Promise;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -28,100 +32,74 @@ pub struct ClientCredentials {
 #[derive(Debug)]
 struct Inner {
     config: ClientCredentialsConfig,
-    refresh_before_ms: u64,
     timeout: Timeout,
     state: RefCell<State>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
-    token: Option<IssuedToken>,
+    /// What to serve, decided by the core.
+    cache: TokenCache,
     /// The request under way, shared by every caller that needs a token now.
     in_flight: Option<Promise>,
-    requests: u32,
-    /// After a refresh failed while the token still had time: no new attempt
-    /// before then, the old token serves.
-    next_refresh_ms: u64,
 }
-
-/// How long a still-valid token keeps serving after a refresh failed, before
-/// the next attempt (so Entra being down costs one request per half minute,
-/// not one per call).
-const REFRESH_RETRY_MS: u64 = 30_000;
 
 impl ClientCredentials {
     /// A provider that refreshes `refresh_before_seconds` before expiry and
-    /// gives each token request `timeout`.
+    /// gives each token request `timeout` (its retries included).
     pub fn new(
         config: ClientCredentialsConfig,
         refresh_before_seconds: u32,
         timeout: Timeout,
     ) -> Self {
+        let cache = TokenCache::new(u64::from(refresh_before_seconds) * 1000);
         ClientCredentials {
             inner: Rc::new(Inner {
                 config,
-                refresh_before_ms: u64::from(refresh_before_seconds) * 1000,
                 timeout,
-                state: RefCell::default(),
+                state: RefCell::new(State {
+                    cache,
+                    in_flight: None,
+                }),
             }),
         }
     }
 
     /// How many token requests this provider has sent.
     pub fn token_requests(&self) -> u32 {
-        self.inner.state.borrow().requests
+        self.inner.state.borrow().cache.requests()
     }
 
     /// Forgets the cached token, so the next call asks for a new one (after
     /// the API refused it, say).
     pub fn invalidate(&self) {
-        self.inner.state.borrow_mut().token = None;
+        self.inner.state.borrow_mut().cache.invalidate();
     }
 
     /// A Promise of the token text: the cached one while it is fresh, else
     /// the request under way, else a new request.
     pub fn token_promise(&self) -> Promise {
         let mut state = self.inner.state.borrow_mut();
-        let now = now_ms();
-        if let Some(token) = &state.token {
-            let fresh = now.saturating_add(self.inner.refresh_before_ms) < token.expires_at_ms;
-            let waiting_to_retry = now < state.next_refresh_ms && now < token.expires_at_ms;
-            if fresh || waiting_to_retry {
-                return Promise::resolve(&JsValue::from_str(token.access_token.secret()));
+        let lookup = state.cache.lookup(now_ms());
+        match (lookup, &state.in_flight) {
+            (TokenLookup::Serve(token), _) => {
+                return Promise::resolve(&JsValue::from_str(token.secret()))
             }
+            (TokenLookup::Join, Some(promise)) => return promise.clone(),
+            _ => {}
         }
-        if let Some(promise) = &state.in_flight {
-            return promise.clone();
-        }
-        state.requests += 1;
         let inner = self.inner.clone();
         let promise = future_to_promise(async move {
             let issued = fetch_token(&inner).await;
             let mut state = inner.state.borrow_mut();
             state.in_flight = None;
-            match issued {
-                Ok(token) => {
-                    let text = JsValue::from_str(token.access_token.secret());
-                    state.token = Some(token);
-                    Ok(text)
-                }
-                // A refresh that fails while the token still has time is not
-                // the caller's problem yet: the token serves until it expires.
-                Err(error) => {
-                    let still_valid = state
-                        .token
-                        .as_ref()
-                        .filter(|token| now_ms() < token.expires_at_ms)
-                        .map(|token| JsValue::from_str(token.access_token.secret()));
-                    match still_valid {
-                        Some(text) => {
-                            state.next_refresh_ms = now_ms() + REFRESH_RETRY_MS;
-                            Ok(text)
-                        }
-                        None => Err(error_to_js(error)),
-                    }
-                }
-            }
+            let token = match issued {
+                Ok(token) => Ok(state.cache.issued(token)),
+                Err(error) => state.cache.failed(error, now_ms()),
+            };
+            token
+                .map(|t| JsValue::from_str(t.secret()))
+                .map_err(error_to_js)
         });
         state.in_flight = Some(promise.clone());
         promise
@@ -132,19 +110,46 @@ impl ClientCredentials {
         let value = deadline
             .race(self.token_promise())
             .await
-            .map_err(|e| e.js_cause().and_then(error_from_js).unwrap_or(e))?;
+            .map_err(|e| e.js_cause().and_then(error_from_js).unwrap_or(e))
+            .map_err(|e| match e.kind() {
+                // Waiting for Entra past the call's deadline.
+                ErrorKind::Timeout => e.with_source(Source::Entra),
+                _ => e,
+            })?;
         AccessToken::parse(&value.as_string().unwrap_or_default())
     }
 }
 
+/// One token request, tried again on Entra's 429, 5xx and network failures
+/// as the retry policy says, within the provider's timeout.
 async fn fetch_token(inner: &Inner) -> Result<IssuedToken, Error> {
-    let secret = inner.config.client_secret().secret();
+    let secret = inner.config.client_secret();
+    let redactor = Redactor::new(secret.secret());
     let deadline = Deadline::start(inner.timeout, None)?;
-    let sent_at = now_ms();
-    let (head, body) = send(&inner.config.token_request(), &deadline)
-        .await
-        .map_err(|e| e.redact(secret))?;
-    interpret_token_parsed(head, &body, sent_at, inner.config.client_secret())
+    let policy = RetryPolicy::default();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let sent_at = now_ms();
+        let result = match send(&inner.config.token_request(), &deadline).await {
+            Ok((mut head, text)) => {
+                head.body = redactor.redact(&text).unwrap_or(text);
+                interpret_token_response(head, sent_at, secret)
+            }
+            Err(error) => Err(error.redact(secret.secret()).with_source(Source::Entra)),
+        };
+        let error = match result {
+            Ok(token) => return Ok(token),
+            Err(error) => error,
+        };
+        match policy.delay_after(&error, tries, js_sys::Math::random()) {
+            Some(ms) if ms < deadline.remaining_ms() => deadline
+                .sleep(ms)
+                .await
+                .map_err(|e| e.with_source(Source::Entra).with_attempts(tries))?,
+            _ => return Err(error.gave_up_after(tries).with_attempts(tries)),
+        }
+    }
 }
 
 fn now_ms() -> u64 {

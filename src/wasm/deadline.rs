@@ -34,6 +34,7 @@ pub(crate) struct Deadline {
 impl Deadline {
     /// Starts the clock. Refuses at once when the caller already aborted, so
     /// nothing is sent.
+    #[cfg(feature = "edge")]
     pub(crate) fn start(timeout: Timeout, caller: Option<&AbortSignal>) -> Result<Self, Error> {
         Deadline::start_part(timeout, timeout, caller)
     }

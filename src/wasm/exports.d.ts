@@ -87,6 +87,30 @@ export interface QuotaLimit {
   windowMs: number;
 }
 
+/** The endpoints a quota counts separately. */
+export type QuotaEndpoint = "cancel" | "get";
+
+/**
+ * A provider's answer: send now with this permit, or ask again in `waitMs` (no request can go sooner),
+ * passing `ticket` back to keep the caller's place in line.
+ */
+export type QuotaGrant = { permit: unknown } | { waitMs: number; ticket?: unknown };
+
+/**
+ * A quota kept outside the client, shared by many. Before each request the client calls
+ * `acquire(endpoint, { leaseMs, ticket })` and, told to wait, sleeps `waitMs` and asks again with the
+ * answer's `ticket` (undefined the first time), or fails `rate_limited`, nothing sent, when the wait passes
+ * its deadline. After the answer (or a failure) it
+ * calls `release(endpoint, { permit, retryAfterMs })` with the permit it was given and the server's
+ * `Retry-After` in ms (null when none), which should pause every client. A permit never released must
+ * count as in flight for `leaseMs`, then as answered. A throw or rejection of `acquire`, or an answer with
+ * neither field, fails the call `rate_limited` with the error as `cause`; `release` failures are ignored.
+ */
+export interface QuotaProvider {
+  acquire(endpoint: QuotaEndpoint, options: { leaseMs: number; ticket: unknown }): QuotaGrant | Promise<QuotaGrant>;
+  release(endpoint: QuotaEndpoint, report: { permit: unknown; retryAfterMs: number | null }): void | Promise<void>;
+}
+
 /** Anything with getToken(), such as ClientCredentials; invalidate() is called after a 401. */
 export interface TokenProvider {
   getToken(): string | Promise<string>;
@@ -106,11 +130,12 @@ export interface ClientOptions {
   /** Retries after the first attempt for 429, 500, 502, 503, 504 and network failures, 0–10. Default 2. */
   retries?: number;
   /**
-   * The client-side quota per endpoint, shared by all calls of a client: calls wait for room instead of
-   * drawing a 429. Default Defender's: [{ calls: 100, windowMs: 60000 }, { calls: 1500, windowMs: 3600000 }].
-   * false turns it off.
+   * The quota per endpoint: calls wait for room instead of drawing a 429. Limits give the client its own
+   * budget, shared by all its calls; default Defender's: [{ calls: 100, windowMs: 60000 },
+   * { calls: 1500, windowMs: 3600000 }]; false turns it off. A QuotaProvider shares one budget among many
+   * clients (an edge's isolates: see QuotaLedger).
    */
-  quota?: false | QuotaLimit[];
+  quota?: false | QuotaLimit[] | QuotaProvider;
 }
 
 export interface CallOptions {
@@ -130,17 +155,25 @@ export type MachineActionErrorKind =
   | "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "bad_request"
   | "rate_limited" | "server" | "network" | "timeout" | "aborted" | "invalid_response" | "not_cancellable";
 
-/** Every rejection and throw of this package. */
-export interface MachineActionError extends Error {
+/**
+ * Every rejection and throw of this package: a real class, so `instanceof` works. Only the package
+ * makes them; `isMachineActionError` recognises the ones it made and nothing else.
+ */
+export class MachineActionError extends Error {
+  private constructor();
   name: "MachineActionError";
   kind: MachineActionErrorKind;
+  /** Where it came from: Defender's API (or a proxy in front of it), Entra ID's token endpoint, or this side (an argument, the token function, the caller's signal, the client's quota). */
+  source: "defender" | "entra" | "client";
+  /** Whether trying the same call again later may succeed: rate_limited, server, network and timeout. */
+  retryable: boolean;
   status_code: number | null;
   /** OData `error.code`, e.g. "ResourceNotFound". */
   error_code: string | null;
   /** Quote it to Microsoft support: OData `error.target`, else the mise-correlation-id or request-id header. */
   correlation_id: string | null;
   retry_after_seconds: number | null;
-  /** How many requests the call made (retries included). */
+  /** How many requests the call sent, retries and read-back included; 0 when nothing was sent. */
   attempts: number;
   /** For "not_cancellable": the status the action finished with (Succeeded, Failed, TimeOut). */
   action_status: string | null;
@@ -151,7 +184,7 @@ export interface MachineActionError extends Error {
 /** Cancels a pending machine action: `POST {baseUrl}/api/machineactions/{id}/cancel`. */
 export function cancelMachineAction(options: CancelMachineActionOptions): Promise<CancelResult>;
 
-/** True for errors this package throws. */
+/** True for errors this package made; false for anything else, an Error named "MachineActionError" included. */
 export function isMachineActionError(value: unknown): value is MachineActionError;
 
 /** A client that keeps its token source, base URL and timeout across calls. */
@@ -161,5 +194,35 @@ export class MachineActionsClient {
   cancel(machineActionId: string, comment: string, options?: CallOptions): Promise<CancelResult>;
   get(machineActionId: string, options?: CallOptions): Promise<MachineActionResult>;
   /** Releases the client's wasm memory now instead of at garbage collection. */
+  free(): void;
+}
+
+export interface QuotaLedgerOptions {
+  /** The limits, as the client's `quota` option takes them. Default Defender's; false: pauses only. */
+  quota?: false | QuotaLimit[];
+  /** A `snapshot()` to go on from; a damaged one throws "invalid_input". */
+  snapshot?: string;
+}
+
+/**
+ * The client's quota policy as a ledger that many clients share through one holder, such as a
+ * Durable Object: `acquire` gives a permit or the earliest time one can go ("not before"; callers already
+ * told to wait come first, each at its own slot), `release`
+ * counts the answer at `nowMs` and applies a Retry-After. Permits not released within their lease count
+ * as answered when it ends. Times are ms since the epoch, on the holder's clock.
+ */
+export class QuotaLedger {
+  constructor(options?: QuotaLedgerOptions);
+  /** Pass back the `ticket` of the caller's last wait answer to keep its place in line. */
+  acquire(
+    endpoint: QuotaEndpoint, nowMs: number, leaseMs: number, ticket?: number | null,
+  ): { permit: number } | { notBefore: number; waitMs: number; ticket: number };
+  release(endpoint: QuotaEndpoint, permit: number, nowMs: number, retryAfterMs?: number | null): void;
+  /** Nothing goes before `untilMs` (a Retry-After heard elsewhere). */
+  pause(endpoint: QuotaEndpoint, untilMs: number): void;
+  /** The state to persist: pass it back as `snapshot`. */
+  snapshot(): string;
+  /** Permits out, both endpoints together. */
+  readonly inFlight: number;
   free(): void;
 }

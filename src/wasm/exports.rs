@@ -3,15 +3,15 @@
 //! errors they return. Types for TypeScript are in `exports.d.ts`.
 
 use super::client::MachineActionsClient;
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 use super::credentials::{ClientCredentials, DEFAULT_REFRESH_BEFORE_SECONDS};
 use super::js_error::{error_from_js, error_to_js};
 use super::options::{action_id, argument, comment, CallOptions, ClientOptions};
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 use super::options::{CredentialsOptions, Opt};
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 use crate::entra::{ClientCredentialsConfig, Cloud};
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 use crate::error::Error;
 use crate::response::ActionResponse;
 use js_sys::{Object, Promise, Reflect};
@@ -21,7 +21,7 @@ use wasm_bindgen_futures::future_to_promise;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = include_str!("exports.d.ts");
 
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 #[wasm_bindgen(typescript_custom_section)]
 const CREDENTIALS_TYPES: &str = include_str!("credentials.d.ts");
 
@@ -95,18 +95,18 @@ impl JsMachineActionsClient {
     }
 }
 
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 /// `new ClientCredentials({ tenantId, clientId, clientSecret, cloud,
 /// authorityUrl, scope, refreshBeforeExpirySeconds, timeoutMs })`: Entra ID
 /// client-credentials tokens, cached and refreshed; pass it as `token`.
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 #[wasm_bindgen(js_name = ClientCredentials, skip_typescript)]
 #[derive(Debug)]
 pub struct JsClientCredentials {
     inner: ClientCredentials,
 }
 
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 #[wasm_bindgen(js_class = ClientCredentials)]
 impl JsClientCredentials {
     /// Validates the options; throws a `MachineActionError` when one breaks a rule.
@@ -135,7 +135,7 @@ impl JsClientCredentials {
     }
 }
 
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 fn credentials_from(options: &JsValue) -> Result<ClientCredentials, Error> {
     let o = CredentialsOptions::read(options)?;
     let tenant_id = CredentialsOptions::required(

@@ -4,34 +4,29 @@
 use super::deadline::Deadline;
 use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::raw::Body;
 use crate::request::write_json_string;
 use crate::response::{too_large, MAX_BODY_BYTES};
-use js_sys::{Array, JsString, Object, Promise};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{RequestInit, Response, ResponseType};
+use web_sys::{ReadableStreamDefaultReader, RequestInit, Response, ResponseType};
 
 #[wasm_bindgen]
 extern "C" {
     // The global `fetch`, the same in browsers, workers, Node, Deno and workerd.
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(url: &str, init: &RequestInit) -> Promise;
-
-    // The engine's parser, on the engine's string: the body is never copied
-    // into wasm memory unless it fails to parse.
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn parse_json(text: &JsString) -> Result<JsValue, JsValue>;
 }
 
 /// Performs one exchange within `deadline`. Redirects are not followed, so the
 /// `Authorization` header never travels to another address. The answer's
-/// head (its `body` text left empty) and its body as the engine parsed it.
+/// head (its `body` text left empty) and its body text, read as a stream and
+/// never past [`MAX_BODY_BYTES`].
 pub(crate) async fn send(
     request: &HttpRequest,
     deadline: &Deadline,
-) -> Result<(HttpResponse, Body), Error> {
+) -> Result<(HttpResponse, String), Error> {
     let init = request_init(request);
     init.set_signal(Some(&deadline.signal()));
     // The signal aborts fetch and body reads in every runtime tested, so no
@@ -69,27 +64,57 @@ pub(crate) async fn send(
         }
         .with_status(status)
     };
-    let text = response.text().map_err(body_failed)?;
-    let text: JsString = JsFuture::from(text)
-        .await
-        .map_err(body_failed)?
-        .unchecked_into();
-    // Measured in UTF-16 units before copying into wasm memory: a huge body
-    // is refused without doubling it.
-    if text.length() as usize > MAX_BODY_BYTES {
-        return Err(too_large(status));
-    }
-    let body = match parse_json(&text) {
-        Ok(json) => Body::Json(json),
-        Err(_) => Body::unparsable(&String::from(text)),
-    };
+    let text = read_bounded(&response).await.map_err(|e| match e {
+        Read::Failed(e) => body_failed(e),
+        Read::TooLarge => too_large(status),
+    })?;
     let head = HttpResponse {
         status,
         reason: response.status_text(),
         headers,
         body: String::new(),
     };
-    Ok((head, body))
+    Ok((head, text))
+}
+
+enum Read {
+    Failed(JsValue),
+    TooLarge,
+}
+
+/// The body, chunk by chunk, in bytes: reading stops (and the stream is
+/// cancelled, closing the connection) as soon as it passes
+/// [`MAX_BODY_BYTES`], so an endless or huge body costs at most that much
+/// memory, in every runtime. Bytes that are not UTF-8 read as U+FFFD, as
+/// `text()` reads them.
+async fn read_bounded(response: &Response) -> Result<String, Read> {
+    let Some(stream) = response.body() else {
+        return Ok(String::new());
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes: Vec<u8> = Vec::new();
+    loop {
+        let next = JsFuture::from(reader.read()).await.map_err(Read::Failed)?;
+        let done = Reflect::get(&next, &JsValue::from_str("done")).unwrap_or_default();
+        if done.is_truthy() {
+            break;
+        }
+        let chunk: Uint8Array = Reflect::get(&next, &JsValue::from_str("value"))
+            .map_err(Read::Failed)?
+            .unchecked_into();
+        let length = chunk.length() as usize;
+        if bytes.len() + length > MAX_BODY_BYTES {
+            let _ = reader.cancel();
+            return Err(Read::TooLarge);
+        }
+        let start = bytes.len();
+        bytes.resize(start + length, 0);
+        chunk.copy_to(&mut bytes[start..]);
+    }
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
 }
 
 /// `{method, headers, body, redirect: "manual"}` as one JSON text parsed by

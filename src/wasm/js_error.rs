@@ -1,11 +1,35 @@
 //! `Error` ⇄ JS `MachineActionError`, both ways, so an error that crossed into
 //! JS (a token provider's rejection) comes back as the same error.
+//!
+//! `MachineActionError` is a real class (`class … extends Error`), exported by
+//! the package, so `instanceof` works. Only errors this module made are
+//! recognised: they are kept in a module-private `WeakSet`, so an object
+//! shaped like one, or named like one, is not taken for one.
 
-use crate::error::{Error, ErrorKind};
-use js_sys::Reflect;
-use wasm_bindgen::{JsCast, JsValue};
+use crate::error::{Error, ErrorKind, Source};
+use js_sys::{Object, Reflect};
+use wasm_bindgen::prelude::*;
 
-const NAME: &str = "MachineActionError";
+#[wasm_bindgen(inline_js = r#"
+const made = new WeakSet();
+export class MachineActionError extends Error {
+  constructor(message, options) {
+    super(message, options && "cause" in options ? { cause: options.cause } : undefined);
+    this.name = "MachineActionError";
+  }
+}
+export function make_error(message, facts) {
+  const error = new MachineActionError(message, facts);
+  for (const key of Object.keys(facts)) if (key !== "cause") error[key] = facts[key];
+  made.add(error);
+  return error;
+}
+export function is_made(value) { return made.has(value); }
+"#)]
+extern "C" {
+    fn make_error(message: &str, facts: &Object) -> JsValue;
+    fn is_made(value: &JsValue) -> bool;
+}
 
 const KINDS: [ErrorKind; 12] = [
     ErrorKind::InvalidInput,
@@ -22,13 +46,12 @@ const KINDS: [ErrorKind; 12] = [
     ErrorKind::NotCancellable,
 ];
 
-/// A JS `Error` named `MachineActionError` with the facts as properties, each
-/// `null` when unknown, and the JS cause kept as `cause`.
+/// A `MachineActionError` with the facts as properties, each `null` when
+/// unknown, and the JS cause kept as `cause`.
 pub(crate) fn error_to_js(error: Error) -> JsValue {
-    let js = js_sys::Error::new(error.message());
-    js.set_name(NAME);
+    let facts = Object::new();
     let set = |key: &str, value: JsValue| {
-        let _ = Reflect::set(&js, &JsValue::from_str(key), &value);
+        let _ = Reflect::set(&facts, &JsValue::from_str(key), &value);
     };
     let text = |value: Option<&str>| value.map_or(JsValue::NULL, JsValue::from_str);
     let number = |value: Option<f64>| value.map_or(JsValue::NULL, JsValue::from_f64);
@@ -42,18 +65,21 @@ pub(crate) fn error_to_js(error: Error) -> JsValue {
     );
     set("attempts", JsValue::from_f64(error.attempts().into()));
     set("action_status", text(error.action_status()));
+    set("source", JsValue::from_str(error.source().as_str()));
+    set("retryable", JsValue::from_bool(error.is_transient()));
     if let Some(cause) = error.js_cause() {
         set("cause", cause.clone());
     }
-    js.into()
+    make_error(error.message(), &facts)
 }
 
-/// The error back from a JS `MachineActionError`; `None` for any other value.
+/// The error back from a `MachineActionError` this module made; `None` for
+/// any other value.
 pub(crate) fn error_from_js(value: &JsValue) -> Option<Error> {
-    let js = value.dyn_ref::<js_sys::Error>()?;
-    if js.name() != NAME {
+    if !is_made(value) {
         return None;
     }
+    let js = value.dyn_ref::<js_sys::Error>()?;
     let get = |key: &str| Reflect::get(js, &JsValue::from_str(key)).unwrap_or_default();
     let kind_name = get("kind").as_string()?;
     let kind = KINDS.into_iter().find(|k| k.as_str() == kind_name)?;
@@ -67,6 +93,15 @@ pub(crate) fn error_from_js(value: &JsValue) -> Option<Error> {
     }
     if let Some(status) = get("action_status").as_string() {
         error = error.with_action_status(&status);
+    }
+    if let Some(attempts) = get("attempts").as_f64() {
+        error = error.with_attempts(attempts as u32);
+    }
+    let source = get("source").as_string();
+    for known in [Source::Defender, Source::Entra, Source::Client] {
+        if source.as_deref() == Some(known.as_str()) {
+            error = error.with_source(known);
+        }
     }
     let cause = get("cause");
     if !cause.is_undefined() {

@@ -3,17 +3,25 @@
 //! means is made by the core modules.
 
 mod client;
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 mod credentials;
 mod deadline;
 mod exports;
 mod fetch;
 mod js_error;
 mod options;
+#[cfg(feature = "edge")]
+mod quota_ledger;
+#[cfg(feature = "edge")]
+mod quota_provider;
+mod quota_source;
 mod token;
 
 pub use client::MachineActionsClient;
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 pub use credentials::{ClientCredentials, DEFAULT_REFRESH_BEFORE_SECONDS};
 pub use exports::{cancel_machine_action, is_machine_action_error, JsMachineActionsClient};
+#[cfg(feature = "edge")]
+pub use quota_ledger::JsQuotaLedger;
+pub use quota_source::QuotaSource;
 pub use token::TokenSource;

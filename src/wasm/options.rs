@@ -4,6 +4,7 @@
 //! serde message.
 
 use super::client::MachineActionsClient;
+use super::quota_source::QuotaSource;
 use super::token::TokenSource;
 use crate::error::Error;
 use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
@@ -186,9 +187,16 @@ impl ClientOptions {
             }
             Some(_) => return Err(Error::invalid_input(BAD_RETRIES)),
         };
-        let limits = quota_limits(std::mem::take(&mut self.quota))?;
-        Ok(MachineActionsClient::with_policy(
-            token, base_url, timeout, retry, &limits,
+        let quota = match std::mem::take(&mut self.quota) {
+            #[cfg(feature = "edge")]
+            Opt::Given(value) if QuotaSource::provider(&value).is_some() => {
+                QuotaSource::provider(&value).unwrap_or_else(|| QuotaSource::limits(&[]))
+            }
+            Opt::Given(value) => QuotaSource::limits(&quota_limits(&value)?),
+            _ => QuotaSource::limits(&DEFENDER_LIMITS),
+        };
+        Ok(MachineActionsClient::with_quota(
+            token, base_url, timeout, retry, quota,
         ))
     }
 
@@ -216,9 +224,9 @@ fn token_source(token: JsValue) -> Result<TokenSource, Error> {
 }
 
 /// `quota`: absent for Defender's limits, `false` for none, or a list of
-/// `{ calls, windowMs }`.
-fn quota_limits(value: Opt<JsValue>) -> Result<Vec<Limit>, Error> {
-    const BAD: &str = "quota must be false or a list of { calls, windowMs } with whole numbers from 1 to 1000000 calls and 1 to 86400000 ms.";
+/// `{ calls, windowMs }` (a provider is read by `QuotaSource::provider`).
+pub(super) fn quota_limits(value: &JsValue) -> Result<Vec<Limit>, Error> {
+    const BAD: &str = "quota must be false, a list of { calls, windowMs } with whole numbers from 1 to 1000000 calls and 1 to 86400000 ms, or a provider with acquire() and release().";
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Window {
@@ -227,18 +235,17 @@ fn quota_limits(value: Opt<JsValue>) -> Result<Vec<Limit>, Error> {
         #[serde(default)]
         window_ms: Opt<f64>,
     }
-    let value = match value {
-        Opt::Given(value) => value,
-        _ => return Ok(DEFENDER_LIMITS.to_vec()),
-    };
+    if value.is_undefined() || value.is_null() {
+        return Ok(DEFENDER_LIMITS.to_vec());
+    }
     if value.as_bool() == Some(false) {
         return Ok(Vec::new());
     }
-    if !js_sys::Array::is_array(&value) {
+    if !js_sys::Array::is_array(value) {
         return Err(Error::invalid_input(BAD));
     }
     let windows: Vec<Window> =
-        serde_wasm_bindgen::from_value(value).map_err(|_| Error::invalid_input(BAD))?;
+        serde_wasm_bindgen::from_value(value.clone()).map_err(|_| Error::invalid_input(BAD))?;
     let whole = |n: Opt<f64>, max: f64| match n {
         Opt::Given(n) if (1.0..=max).contains(&n) && n.fract() == 0.0 => Ok(n),
         _ => Err(Error::invalid_input(BAD)),
@@ -255,7 +262,7 @@ fn quota_limits(value: Opt<JsValue>) -> Result<Vec<Limit>, Error> {
 }
 
 /// `new ClientCredentials({...})`'s options.
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CredentialsOptions {
@@ -277,7 +284,7 @@ pub(crate) struct CredentialsOptions {
     pub(crate) timeout_ms: Opt<f64>,
 }
 
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 impl CredentialsOptions {
     /// Reads the options object.
     pub(crate) fn read(value: &JsValue) -> Result<CredentialsOptions, Error> {

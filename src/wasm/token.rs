@@ -1,6 +1,6 @@
 //! Where a call's access token comes from.
 
-#[cfg(feature = "client-credentials")]
+#[cfg(feature = "edge")]
 use super::credentials::ClientCredentials;
 use super::deadline::Deadline;
 use super::js_error::error_from_js;
@@ -22,7 +22,7 @@ pub enum TokenSource {
     /// and optionally `invalidate()`, such as the exported `ClientCredentials`.
     Provider(Object),
     /// Client-credentials tokens from Entra ID, cached and refreshed.
-    #[cfg(feature = "client-credentials")]
+    #[cfg(feature = "edge")]
     Credentials(ClientCredentials),
 }
 
@@ -31,7 +31,7 @@ impl TokenSource {
     pub(crate) async fn resolve(&self, deadline: &Deadline) -> Result<AccessToken, Error> {
         let value = match self {
             TokenSource::Static(token) => return Ok(token.clone()),
-            #[cfg(feature = "client-credentials")]
+            #[cfg(feature = "edge")]
             TokenSource::Credentials(credentials) => return credentials.token(deadline).await,
             TokenSource::Function(function) => function.call0(&JsValue::UNDEFINED),
             TokenSource::Provider(provider) => {
@@ -60,7 +60,7 @@ impl TokenSource {
     /// one, when the source can. Returns whether it could.
     pub(crate) fn invalidate(&self) -> bool {
         match self {
-            #[cfg(feature = "client-credentials")]
+            #[cfg(feature = "edge")]
             TokenSource::Credentials(credentials) => {
                 credentials.invalidate();
                 true

@@ -180,6 +180,7 @@ const INVALID = [
   ["retries fractional", { retries: 1.5 }],
   ["quota not a list", { quota: { perMinute: 100 } }],
   ["quota with a zero window", { quota: [{ calls: 10, windowMs: 0 }] }],
+  ["quota provider without release()", { quota: { acquire: () => ({ permit: 1 }) } }],
   ["timeoutMs zero", { timeoutMs: 0 }],
   ["timeoutMs a string", { timeoutMs: "100" }],
   ["timeoutMs NaN", { timeoutMs: NaN }],
@@ -426,6 +427,65 @@ const TESTS = [
     equal((await t.control("GET", "/quota")).rejected, 0, "429s from the simulator");
     check(elapsed >= 2000, `spread over the windows (${elapsed} ms)`);
     client.free();
+  }],
+
+  ["two clients sharing one QuotaLedger through a quota provider: a burst of 100 cancels draws zero 429s", async (t) => {
+    const limits = [{ calls: 25, windowMs: 500 }];
+    await t.control("PUT", "/quota", { limits: limits.map((l) => ({ calls: l.calls, window_ms: l.windowMs })) });
+    const ids = Array.from({ length: 100 }, (_, i) => `31000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+    for (const id of ids) await t.seed(id, pendingIsolation);
+    const ledger = new t.pkg.QuotaLedger({ quota: limits });
+    const quota = {
+      acquire(endpoint, { leaseMs, ticket }) {
+        const answer = ledger.acquire(endpoint, Date.now(), leaseMs, ticket);
+        return "permit" in answer ? { permit: answer.permit } : { waitMs: answer.waitMs, ticket: answer.ticket };
+      },
+      release: (endpoint, { permit, retryAfterMs }) => ledger.release(endpoint, permit, Date.now(), retryAfterMs),
+    };
+    const clients = [0, 1].map(() => new t.pkg.MachineActionsClient({ token: TOKEN, baseUrl: t.sim, quota }));
+    const started = Date.now();
+    const results = await Promise.all(ids.map((id, i) => clients[i % 2].cancel(id, "shared burst")));
+    const elapsed = Date.now() - started;
+    equal(results.filter((r) => r.outcome === "cancelled").length, 100, "cancelled");
+    equal((await t.control("GET", "/quota")).rejected, 0, "429s from the simulator");
+    check(elapsed >= 1500, `spread over the windows (${elapsed} ms)`);
+    equal(ledger.inFlight, 0, "permits still out");
+    for (const client of clients) client.free();
+    ledger.free();
+  }],
+
+  ["a quota provider is asked before each request, holds it while it says wait, and hears the answer's Retry-After", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    await t.fault({ method: "POST", status: 429, headers: { "Retry-After": "3" }, json: { error: { code: "TooManyRequests", message: "Rate limit is exceeded." } } });
+    const heard = [];
+    const quota = {
+      acquire(endpoint, options) {
+        heard.push(["acquire", endpoint, typeof options.leaseMs, options.ticket ?? null]);
+        return heard.length === 1 ? Promise.resolve({ waitMs: 300, ticket: "place-1" }) : { permit: "permit-1" };
+      },
+      release(endpoint, report) {
+        heard.push(["release", endpoint, report.permit, report.retryAfterMs]);
+      },
+    };
+    const started = Date.now();
+    const error = await t.rejects(t.cancel({ quota, retries: 0 }), "rate_limited");
+    equal(error.status_code, 429, "the server's 429");
+    check(Date.now() - started >= 300, "the call waited as told");
+    equal(JSON.stringify(heard), JSON.stringify([
+      ["acquire", "cancel", "number", null], ["acquire", "cancel", "number", "place-1"],
+      ["release", "cancel", "permit-1", 3000],
+    ]), "what the provider heard");
+    equal((await t.apiRequests()).length, 1, "requests sent");
+  }],
+
+  ["a quota provider that throws, or says wait past the deadline, fails the call rate_limited with nothing sent", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    const broken = new Error("quota store unavailable");
+    const error = await t.rejects(t.cancel({ quota: { acquire() { throw broken; }, release() {} } }), "rate_limited");
+    equal(error.cause, broken, "the provider's error is the cause");
+    const late = await t.rejects(t.cancel({ timeoutMs: 1000, quota: { acquire: async () => ({ waitMs: 5000 }), release() {} } }), "rate_limited");
+    check(/deadline/.test(late.message), `the message says why: ${late.message}`);
+    await t.nothingSent();
   }],
 
   ["a 429 from the server pauses the client's whole budget, then every call succeeds", async (t) => {

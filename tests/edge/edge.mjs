@@ -12,32 +12,16 @@
 
 import { readFileSync } from "node:fs";
 import {
-  freePort, startSim as startSimulator, waitForHttp,
+  freePort, parseArgs, startSim as startSimulator, waitForHttp,
   PENDING_AV_SCAN, PENDING_COLLECT, PENDING_ISOLATE, PENDING_LIVE_RESPONSE, SUCCEEDED,
 } from "../support.mjs";
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { ROOT, writeConfig, startWorkerd } from "../../edge/serve.mjs";
+import { assert, eq, suite } from "./harness.mjs";
+import { ROOT, writeConfig, startWorkerd } from "./workerd.mjs";
 
-const HARD_TIMEOUT_MS = 180_000;
-const args = process.argv.slice(2);
-const argValue = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const simBin = resolve(argValue("--sim-bin") ?? `${ROOT}/target/debug/mde-sim`);
-
-const children = [];
-const killAll = () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
-};
-process.on("exit", killAll);
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(1));
-setTimeout(() => {
-  console.log(`not ok - edge: the suite finished within ${HARD_TIMEOUT_MS / 1000} s\n    hard timeout`);
-  console.log(`${passed} passed, ${failed + 1} failed`);
-  process.exit(1);
-}, HARD_TIMEOUT_MS).unref();
+const { test, fail, finish, children } = suite("edge", 180_000);
+const simBin = resolve(parseArgs(process.argv.slice(2))["sim-bin"] ?? `${ROOT}/target/debug/mde-sim`);
 
 // Values that must never show up in a log line, a response body or a response header.
 const hex = (n) => randomBytes(n).toString("hex");
@@ -50,8 +34,6 @@ const ALLOWED = "https://soc.contoso.example";
 const OTHER_ORIGIN = "https://evil.example";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-let passed = 0;
-let failed = 0;
 const output = []; // workerd stdout + stderr
 const seen = []; // every response from the Worker: {what, status, headers, text}
 const issuedTokens = new Set(); // access tokens seen upstream, collected from /_sim/requests
@@ -93,26 +75,6 @@ async function collectTokens(simBase) {
   }
 }
 
-async function test(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - edge: ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - edge: ${name}`);
-    for (const line of String(e?.stack ?? e).split("\n").slice(0, 8)) console.log(`    ${line}`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-function eq(actual, expected, what) {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-    throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  }
-}
 function odataError(r, status, code) {
   eq(r.status, status, `status (body ${r.text.slice(0, 300)})`);
   assert(r.json?.error && typeof r.json.error.message === "string", `OData error body expected, got ${r.text.slice(0, 300)}`);
@@ -439,13 +401,7 @@ try {
     assert(seen.length > 50, `scanned ${seen.length} responses`);
   });
 } catch (e) {
-  failed++;
-  console.log("not ok - edge: the suite could run");
-  for (const line of String(e?.stack ?? e).split("\n").slice(0, 8)) console.log(`    ${line}`);
-  const tail = output.join("").split("\n").slice(-20);
-  for (const line of tail) console.log(`    workerd: ${line}`);
+  fail("the suite could run", e, output.join("").split("\n").slice(-20).map((line) => `workerd: ${line}`));
 }
 
-console.log(`${passed} passed, ${failed} failed`);
-killAll();
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+finish();

@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
-import { writeConfig, startWorkerd } from "../../edge/serve.mjs";
+import { writeConfig, startWorkerd } from "../edge/workerd.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const args = parseArgs(process.argv.slice(2));

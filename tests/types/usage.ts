@@ -13,6 +13,9 @@ import {
   type MachineActionError,
   type MachineActionErrorKind,
   type MachineActionResult,
+  type QuotaGrant,
+  QuotaLedger,
+  type QuotaProvider,
 } from "../../pkg-edge/mde_machine_actions.js";
 
 export async function cancelAndReport(id: string, token: () => Promise<string>): Promise<string> {
@@ -66,6 +69,22 @@ export async function withProvider(): Promise<MachineActionResult> {
   return state;
 }
 
+/** A quota provider over a QuotaLedger kept in this process, as a Durable Object keeps one. */
+export function sharedQuotaClient(ledger: QuotaLedger): MachineActionsClient {
+  const quota: QuotaProvider = {
+    acquire(endpoint, { leaseMs, ticket }): QuotaGrant {
+      const answer = ledger.acquire(endpoint, Date.now(), leaseMs, ticket as number | undefined);
+      return "permit" in answer ? { permit: answer.permit } : { waitMs: answer.waitMs, ticket: answer.ticket };
+    },
+    async release(endpoint, { permit, retryAfterMs }) {
+      ledger.release(endpoint, permit as number, Date.now(), retryAfterMs);
+    },
+  };
+  const saved: string = ledger.snapshot();
+  void new QuotaLedger({ quota: [{ calls: 100, windowMs: 60_000 }], snapshot: saved });
+  return new MachineActionsClient({ token: "t", quota });
+}
+
 export function refusedAtCompileTime(): void {
   // @ts-expect-error: machineActionId is required
   void cancelMachineAction({ comment: "c", token: "t" });
@@ -73,8 +92,12 @@ export function refusedAtCompileTime(): void {
   void cancelMachineAction({ machineActionId: "x", comment: 42, token: "t" });
   // @ts-expect-error: a token is a string, a function or a provider
   new MachineActionsClient({ token: 42 });
-  // @ts-expect-error: quota is false or a list of limits
+  // @ts-expect-error: quota is false, a list of limits or a provider
   new MachineActionsClient({ token: "t", quota: true });
+  // @ts-expect-error: a provider needs release() too
+  new MachineActionsClient({ token: "t", quota: { acquire: () => ({ waitMs: 1 }) } });
+  // @ts-expect-error: the ledger counts cancel and get only
+  new QuotaLedger().acquire("list", 0, 1000);
   // @ts-expect-error: there is no such cloud
   new ClientCredentials({ tenantId: "t", clientId: "c", clientSecret: "s", cloud: "eu" });
   // @ts-expect-error: the outcome is one of two values

@@ -10,7 +10,7 @@ const CRATE: &str = "mde_machine_actions";
 /// The two builds of the package: `pkg/` for pages (no `ClientCredentials`:
 /// a browser must never hold a client secret) and `pkg-edge/` for servers
 /// and Workers, with it.
-pub const BUILDS: [(&str, &[&str]); 2] = [("pkg", &[]), ("pkg-edge", &["client-credentials"])];
+pub const BUILDS: [(&str, &[&str]); 2] = [("pkg", &[]), ("pkg-edge", &["edge"])];
 
 /// Builds both packages and prints what it wrote, with sizes.
 pub fn package() -> Result<(), String> {
@@ -47,8 +47,8 @@ fn build(dir: &str, features: &[&str]) -> Result<(), String> {
     let wasm = compile(features)?;
     let out = root.join(dir);
     let _ = fs::remove_dir_all(&out);
-    let bg = bindgen_and_optimise(&wasm, &out, false)?;
-    debug_assert!(bg.exists());
+    bindgen_and_optimise(&wasm, &out, false)?;
+    inline_snippets(&out)?;
     fs::write(out.join("package.json"), package_json()?)
         .map_err(|e| format!("cannot write {dir}/package.json: {e}"))?;
     for file in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
@@ -111,6 +111,79 @@ pub fn bindgen_and_optimise(wasm: &Path, out: &Path, keep_names: bool) -> Result
     }
     run(&mut opt)?;
     Ok(bg)
+}
+
+/// Moves the crate's `inline_js` snippets (the `MachineActionError` class)
+/// into the glue, so the package stays one module plus its wasm: Workers
+/// bind modules one by one, and the class must be exported from the entry.
+/// The wasm-bindgen version is pinned, so the shape of its imports is known;
+/// anything else fails the build.
+fn inline_snippets(out: &Path) -> Result<(), String> {
+    let snippets = out.join("snippets");
+    if !snippets.exists() {
+        return Ok(());
+    }
+    let glue_path = out.join(format!("{CRATE}.js"));
+    let mut glue =
+        fs::read_to_string(&glue_path).map_err(|e| format!("cannot read the glue: {e}"))?;
+    let mut found = Vec::new();
+    for dir in fs::read_dir(&snippets).map_err(|e| e.to_string())? {
+        let dir = dir.map_err(|e| e.to_string())?.path();
+        for file in fs::read_dir(&dir).map_err(|e| e.to_string())? {
+            found.push(file.map_err(|e| e.to_string())?.path());
+        }
+    }
+    for file in found {
+        let relative = file
+            .strip_prefix(out)
+            .map_err(|e| e.to_string())?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let source = fs::read_to_string(&file).map_err(|e| e.to_string())?;
+        let mut names = Vec::new();
+        let mut body = String::new();
+        for line in source.lines() {
+            if let Some(rest) = line.strip_prefix("export function ") {
+                let name = rest.split('(').next().unwrap_or_default().trim();
+                names.push(name.to_owned());
+                body.push_str("function ");
+                body.push_str(rest);
+            } else {
+                body.push_str(line);
+            }
+            body.push('\n');
+        }
+        let named = format!("from './{relative}';");
+        let star = format!(" from \"./{relative}\"");
+        let mut lines: Vec<String> = Vec::new();
+        let mut replaced = 0;
+        for line in glue.lines() {
+            if line.starts_with("import {") && line.ends_with(&named) {
+                replaced += 1;
+            } else if let Some(alias) = line
+                .strip_prefix("import * as ")
+                .and_then(|rest| rest.strip_suffix(&star))
+            {
+                lines.push(body.clone());
+                lines.push(format!(
+                    "const {alias} = {{ __proto__: null, {} }};",
+                    names.join(", ")
+                ));
+                replaced += 1;
+            } else {
+                lines.push(line.to_owned());
+            }
+        }
+        if replaced != 2 {
+            return Err(format!(
+                "the glue does not import {relative} as expected; check the wasm-bindgen version"
+            ));
+        }
+        glue = lines.join("\n");
+        glue.push('\n');
+    }
+    fs::write(&glue_path, glue).map_err(|e| format!("cannot write the glue: {e}"))?;
+    fs::remove_dir_all(&snippets).map_err(|e| e.to_string())
 }
 
 fn package_json() -> Result<String, String> {

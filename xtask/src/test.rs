@@ -129,7 +129,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             "wasm-bindgen-test",
             process::cargo()
                 .args(["test", "--package", "mde-machine-actions"])
-                .args(["--features", "client-credentials"])
+                .args(["--features", "edge"])
                 .args([
                     "--target",
                     "wasm32-unknown-unknown",
@@ -161,6 +161,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 .arg("tests/edge/edge.mjs")
                 .arg("--sim-bin")
                 .arg(&sim_bin),
+        );
+        step("the edge Worker's shared quota (Durable Object) in workerd");
+        counted(
+            &mut tally,
+            "edge quota",
+            node()
+                .arg("tests/edge/shared_quota.mjs")
+                .arg("--sim-bin")
+                .arg(&sim_bin),
+        );
+        step("the edge Worker bundles for Cloudflare (wrangler deploy --dry-run)");
+        counted(
+            &mut tally,
+            "edge bundle",
+            node().arg("tests/edge/bundle.mjs"),
         );
         step("the page in www/, in Chromium");
         counted(
