@@ -135,7 +135,10 @@ export class EdgeQuota {
   }
 
   unreachable(error) {
+    // Calls under way when the object went away fail together: one log line for them all.
+    const wasUp = Date.now() >= this.downUntil;
     this.downUntil = Date.now() + OBJECT_RETRY_MS;
+    if (!wasUp) return;
     const limits = fallbackLimits(this.env);
     this.log({
       event: "quota_fallback",

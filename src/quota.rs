@@ -8,6 +8,7 @@
 //! never before the server received them, so the count is never too low
 //! whatever the network's delays.
 
+use crate::response::push_u64;
 use std::collections::VecDeque;
 
 /// At most `calls` requests in any `window_ms`.
@@ -258,18 +259,25 @@ impl Ledger {
     /// The state to persist, as text: the pause, the next permit, the leases
     /// and the answer times still counted (as differences, to keep it short).
     pub fn snapshot(&self) -> String {
-        let mut text = format!(
-            "1 {} {} {}",
-            self.budget.paused_until, self.next_number, self.clock_ms
-        );
+        // Written by hand: core::fmt would add kilobytes to the wasm module.
+        let mut text = String::from("1");
+        let head = [self.budget.paused_until, self.next_number, self.clock_ms];
+        for number in head {
+            text.push(' ');
+            push_u64(&mut text, number);
+        }
         text.push_str(" |");
-        for (permit, until) in &self.leases {
-            text.push_str(&format!(" {permit}:{until}"));
+        for &(permit, until) in &self.leases {
+            text.push(' ');
+            push_u64(&mut text, permit);
+            text.push(':');
+            push_u64(&mut text, until);
         }
         text.push_str(" |");
         let mut last = 0;
         for &at in &self.budget.finished {
-            text.push_str(&format!(" {}", at - last));
+            text.push(' ');
+            push_u64(&mut text, at - last);
             last = at;
         }
         text
@@ -285,10 +293,11 @@ impl Ledger {
         };
         let leases = parts
             .next()?
-            .split_whitespace()
+            .split(' ')
+            .filter(|pair| !pair.is_empty())
             .map(|pair| {
                 let (permit, until) = pair.split_once(':')?;
-                Some((permit.parse().ok()?, until.parse().ok()?))
+                Some((number(permit)?, number(until)?))
             })
             .collect::<Option<Vec<(u64, u64)>>>()?;
         let mut finished = VecDeque::new();
@@ -335,6 +344,20 @@ impl Ledger {
     }
 }
 
+/// A whole number in decimal digits only (no sign, no space).
+fn number(text: &str) -> Option<u64> {
+    if text.is_empty() || text.len() > 20 {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |n, b| {
+        b.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))?
+    })
+}
+
 fn numbers(text: &str) -> Option<Vec<u64>> {
-    text.split_whitespace().map(|n| n.parse().ok()).collect()
+    text.split(' ')
+        .filter(|n| !n.is_empty())
+        .map(number)
+        .collect()
 }

@@ -94,7 +94,10 @@ impl JsQuotaLedger {
     /// The state to persist, for `new QuotaLedger({ quota, snapshot })`.
     pub fn snapshot(&self) -> String {
         let [cancel, get] = &self.ledgers;
-        format!("{}\n{}", cancel.snapshot(), get.snapshot())
+        let mut text = cancel.snapshot();
+        text.push('\n');
+        text.push_str(&get.snapshot());
+        text
     }
 
     /// Permits out, both endpoints together.
