@@ -11,11 +11,15 @@ const PENDING = "11111111-2222-4333-8444-555555555555";
 const FINISHED = "22222222-3333-4444-8555-666666666666";
 const UNKNOWN = "99999999-9999-4999-8999-999999999999";
 
-export async function runSuite({ pkg, sim, refused, only }) {
-  const t = new Tester(pkg, sim, refused);
+export async function runSuite({ pkg, memory, sim, refused, only }) {
+  const t = new Tester(pkg, sim, refused, memory);
   const results = [];
-  for (const [name, test] of TESTS) {
+  // Servers and Workers load the edge build (pkg-edge/); browsers the page's
+  // (pkg/), which leaves out ClientCredentials and the shared quota.
+  const build = typeof pkg.ClientCredentials === "function" ? EDGE_ONLY : PAGE_ONLY;
+  for (const [name, test, onlyIn] of TESTS) {
     if (only && !name.includes(only)) continue;
+    if (onlyIn !== undefined && onlyIn !== build) continue;
     try {
       await t.reset();
       await test(t);
@@ -45,8 +49,12 @@ function describe(e) {
   };
 }
 
+const EDGE_ONLY = "edge";
+const PAGE_ONLY = "page";
+
 class Tester {
-  constructor(pkg, sim, refused) {
+  constructor(pkg, sim, refused, memory) {
+    this.memory = memory;
     this.pkg = pkg;
     this.sim = sim;
     this.refused = refused;
@@ -452,7 +460,7 @@ const TESTS = [
     equal(ledger.inFlight, 0, "permits still out");
     for (const client of clients) client.free();
     ledger.free();
-  }],
+  }, EDGE_ONLY],
 
   ["a quota provider is asked before each request, holds it while it says wait, and hears the answer's Retry-After", async (t) => {
     await t.seed(PENDING, pendingIsolation);
@@ -476,7 +484,7 @@ const TESTS = [
       ["release", "cancel", "permit-1", 3000],
     ]), "what the provider heard");
     equal((await t.apiRequests()).length, 1, "requests sent");
-  }],
+  }, EDGE_ONLY],
 
   ["a quota provider that throws, or says wait past the deadline, fails the call rate_limited with nothing sent", async (t) => {
     await t.seed(PENDING, pendingIsolation);
@@ -486,7 +494,7 @@ const TESTS = [
     const late = await t.rejects(t.cancel({ timeoutMs: 1000, quota: { acquire: async () => ({ waitMs: 5000 }), release() {} } }), "rate_limited");
     check(/deadline/.test(late.message), `the message says why: ${late.message}`);
     await t.nothingSent();
-  }],
+  }, EDGE_ONLY],
 
   ["a 429 from the server pauses the client's whole budget, then every call succeeds", async (t) => {
     await t.control("PUT", "/quota", { limits: [{ calls: 2, window_ms: 1000 }] });
@@ -630,9 +638,18 @@ const TESTS = [
     }
   }],
 
-  ["the page's build holds no client-credentials code", async (t) => {
+  ["the page's build holds no client-credentials or shared-quota code", async (t) => {
     equal(typeof t.pkg.ClientCredentials, "undefined", "ClientCredentials in pkg/");
-  }],
+    equal(typeof t.pkg.QuotaLedger, "undefined", "QuotaLedger in pkg/");
+    const provider = { acquire: () => ({ permit: 1 }), release() {} };
+    await t.rejects(t.cancel({ quota: provider }), "invalid_input");
+    await t.nothingSent();
+  }, PAGE_ONLY],
+
+  ["the edge build has ClientCredentials and QuotaLedger", async (t) => {
+    equal(typeof t.pkg.ClientCredentials, "function", "ClientCredentials");
+    equal(typeof t.pkg.QuotaLedger, "function", "QuotaLedger");
+  }, EDGE_ONLY],
 
   ["a redirect is refused, not followed", async (t) => {
     await t.fault({ status: 302, headers: { Location: `${t.refused}/api/machineactions/${PENDING}/cancel` } });
@@ -675,7 +692,9 @@ const TESTS = [
     await t.fault({ mode: "drop_mid_body", status: 200, json: { id: PENDING, status: "Cancelled", padding: "y".repeat(4000) } });
     const error = await t.rejects(t.cancel(), "network");
     equal(error.status_code, 200, "the status that arrived before the body broke");
-    equal(error.attempts, 1, "not retried: the request was answered");
+    const methods = (await t.apiRequests()).map((r) => r.method);
+    equal(JSON.stringify(methods), JSON.stringify(["POST", "GET"]), "the cancel is not retried (it was answered), only read back");
+    equal(error.attempts, 2, "attempts: every request the call sent");
   }],
 
   ["the caller's AbortSignal stops a call in flight: aborted", async (t) => {
@@ -739,5 +758,101 @@ const TESTS = [
     check(!t.pkg.isMachineActionError(new Error("x")), "plain Error");
     check(!t.pkg.isMachineActionError({ name: "MachineActionError" }), "plain object");
     check(!t.pkg.isMachineActionError(undefined), "undefined");
+    const lookalike = new Error("forged");
+    lookalike.name = "MachineActionError";
+    lookalike.kind = "not_found";
+    check(!t.pkg.isMachineActionError(lookalike), "an Error named MachineActionError");
+    check(!t.pkg.isMachineActionError(Object.create(t.pkg.MachineActionError.prototype)), "an object on the class's prototype");
+  }],
+
+  ["errors are instances of the exported MachineActionError class and say where they came from", async (t) => {
+    const refused = await t.rejects(t.cancel({ machineActionId: "nope" }), "invalid_input");
+    check(refused instanceof t.pkg.MachineActionError, "instanceof MachineActionError");
+    check(refused instanceof Error, "instanceof Error");
+    equal(refused.source, "client", "source of invalid input");
+    equal(refused.retryable, false, "retryable");
+    equal(refused.attempts, 0, "attempts when nothing was sent");
+    await t.fault({ status: 503, json: { error: { code: "ServiceUnavailable", message: "busy" } } });
+    const busy = await t.rejects(t.cancel({ retries: 0 }), "server");
+    equal(busy.source, "defender", "source of a 5xx");
+    equal(busy.retryable, true, "a 5xx may succeed later");
+    equal(busy.attempts, 1, "attempts");
+  }],
+
+  ["a cancel whose answer is lost and whose retry is answered 400 is cancelled, read back with this call's comment", async (t) => {
+    // As if the first cancel landed and its connection dropped before the
+    // answer: the action reads cancelled with this call's comment, and the
+    // retry meets Defender's own 400 for a second cancel.
+    await t.seed(PENDING, { ...pendingIsolation, status: "Cancelled", cancellationComment: "lost then retried", cancellationDateTimeUtc: new Date().toISOString() });
+    await t.fault({ method: "POST", mode: "drop", times: 1 });
+    const result = await t.cancel({ comment: "lost then retried" });
+    equal(result.outcome, "cancelled", "outcome");
+    equal(result.json_body.cancellationComment, "lost then retried", "comment");
+    const methods = (await t.apiRequests()).map((r) => r.method);
+    equal(JSON.stringify(methods), JSON.stringify(["POST", "POST", "GET"]), "cancel, retry, read-back");
+  }],
+
+  ["a cancel silently resent by the runtime and answered 400 is cancelled when the read-back shows this call's comment", async (t) => {
+    // The runtime's resend is invisible here; what this call sees is the
+    // simulator's own 400 for cancelling a cancelled action.
+    await t.seed(PENDING, { ...pendingIsolation, status: "Cancelled", cancellationComment: "resent", cancellationDateTimeUtc: new Date().toISOString() });
+    const result = await t.cancel({ comment: "resent" });
+    equal(result.outcome, "cancelled", "outcome");
+    const methods = (await t.apiRequests()).map((r) => r.method);
+    equal(JSON.stringify(methods), JSON.stringify(["POST", "GET"]), "the 400, then the read-back");
+  }],
+
+  ["a cancel answered 400 on an action someone else cancelled is already_cancelled", async (t) => {
+    await t.seed(PENDING, { ...pendingIsolation, status: "Cancelled", cancellationComment: "the other analyst", cancellationDateTimeUtc: new Date().toISOString() });
+    const result = await t.cancel({ comment: "mine" });
+    equal(result.outcome, "already_cancelled", "outcome");
+  }],
+
+  ["an answer about another action is invalid_response, never a cancel", async (t) => {
+    await t.fault({ status: 200, json: { id: FINISHED, status: "Cancelled", cancellationComment: "x" } });
+    const error = await t.rejects(t.cancel({ retries: 0 }), "invalid_response");
+    check(error.message.includes("another machine action"), error.message);
+  }],
+
+  ["an endless body is refused at 1 MiB, long before the deadline, without growing memory", async (t) => {
+    const before = t.memory?.buffer.byteLength;
+    await t.fault({ status: 200, mode: "endless", body: "[" });
+    const started = Date.now();
+    const error = await t.rejects(t.cancel({ timeoutMs: 20000, retries: 0 }), "invalid_response");
+    check(Date.now() - started < 10000, `took ${Date.now() - started} ms`);
+    check(error.message.includes("1 MiB"), error.message);
+    if (before !== undefined) {
+      const grown = t.memory.buffer.byteLength - before;
+      check(grown <= 3 * 1024 * 1024, `wasm memory grew by ${grown} bytes`);
+    }
+  }],
+
+  ["an absurd Retry-After is capped at an hour and reported so", async (t) => {
+    await t.fault({ status: 429, headers: { "Retry-After": "999999999" } });
+    const started = Date.now();
+    const error = await t.rejects(t.cancel({ timeoutMs: 2000 }), "rate_limited");
+    equal(error.retry_after_seconds, 3600, "retry_after_seconds");
+    check(Date.now() - started < 1500, "gave up at once: an hour does not fit the deadline");
+  }],
+
+  ["credential headers a server sends back are dropped from the result", async (t) => {
+    await t.seed(PENDING, pendingIsolation);
+    await t.fault({ status: 200, headers: { "Set-Cookie": "session=abc", "X-Echo": `Bearer ${TOKEN}` }, json: { id: PENDING, status: "Cancelled" } });
+    const result = await t.cancel();
+    check(!("set-cookie" in result.response_headers), "set-cookie");
+    check(!JSON.stringify(result).includes(TOKEN), "the token in the result");
+  }],
+
+  ["a partial echo of the token is masked in the result and in errors", async (t) => {
+    const token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.sim-payload.signature-part";
+    const piece = token.slice(12, 30);
+    await t.fault({ status: 200, json: { id: PENDING, status: "Cancelled", title: `echo ${piece}` } });
+    const result = await t.cancel({ token });
+    check(!JSON.stringify(result).includes(piece.slice(0, 8)), JSON.stringify(result.json_body.title));
+    await t.fault({ status: 404, json: { error: { code: "NotFound", message: `no ${piece}`, target: piece } } });
+    const error = await t.rejects(t.cancel({ token, retries: 0 }), "not_found");
+    for (const text of [error.message, error.correlation_id]) {
+      check(!text.includes(piece.slice(0, 8)), text);
+    }
   }],
 ];

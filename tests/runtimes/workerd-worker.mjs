@@ -6,7 +6,7 @@ import * as pkg from "./mde_machine_actions.js";
 import wasm from "./mde_machine_actions_bg.wasm";
 import { runSuite } from "./suite.mjs";
 
-pkg.initSync({ module: wasm });
+const { memory } = pkg.initSync({ module: wasm });
 
 export default {
   async fetch(request) {
@@ -15,6 +15,7 @@ export default {
     const params = url.searchParams;
     const results = await runSuite({
       pkg,
+      memory,
       sim: params.get("sim"),
       refused: params.get("refused"),
       only: params.get("only") || undefined,

@@ -28,8 +28,8 @@ const config :Workerd.Config = (
 const worker :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "../../tests/runtimes/workerd-worker.mjs"),
-    (name = "mde_machine_actions.js", esModule = embed "../../pkg/mde_machine_actions.js"),
-    (name = "mde_machine_actions_bg.wasm", wasm = embed "../../pkg/mde_machine_actions_bg.wasm"),
+    (name = "mde_machine_actions.js", esModule = embed "../../pkg-edge/mde_machine_actions.js"),
+    (name = "mde_machine_actions_bg.wasm", wasm = embed "../../pkg-edge/mde_machine_actions_bg.wasm"),
     (name = "suite.mjs", esModule = embed "../../tests/conformance/suite.mjs"),
   ],
   compatibilityDate = "2025-09-01",
