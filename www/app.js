@@ -60,12 +60,11 @@ const wasmReady = init().catch((e) => {
 let simAvailable = false;
 let controller = null; // the AbortController of the running request, if any
 
+/** The simulator marks the files it serves (the page needs none of its controls). */
 async function detectSimulator() {
   try {
-    const r = await fetch("/_sim/health", { cache: "no-store", credentials: "omit" });
-    if (!r.ok) return false;
-    const body = await r.json();
-    return body !== null && typeof body === "object" && body.ok === true;
+    const r = await fetch(location.pathname, { method: "HEAD", cache: "no-store", credentials: "omit" });
+    return r.ok && r.headers.get("x-mde-simulator") === "1";
   } catch {
     return false;
   }

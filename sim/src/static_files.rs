@@ -13,6 +13,9 @@ use axum::response::Response;
 use crate::state::{AppState, StaticMount};
 use crate::util::percent_decode;
 
+/// On every file served, so the page can offer the simulator as a target.
+pub const SIMULATOR_HEADER: &str = "x-mde-simulator";
+
 /// MIME type by extension; browsers refuse `WebAssembly.instantiateStreaming` and module
 /// scripts without the right one.
 pub fn mime_for(path: &Path) -> &'static str {
@@ -109,6 +112,8 @@ pub async fn serve(state: &AppState, req: Request) -> Response {
                 "x-content-type-options",
                 HeaderValue::from_static("nosniff"),
             );
+            // How the page knows it is served by the simulator (it needs no /_sim for that).
+            h.insert(SIMULATOR_HEADER, HeaderValue::from_static("1"));
             r
         }
         Err(_) => plain(StatusCode::NOT_FOUND, "Not Found"),

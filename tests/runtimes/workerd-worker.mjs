@@ -16,6 +16,7 @@ export default {
     const results = await runSuite({
       pkg,
       sim: params.get("sim"),
+      secret: request.headers.get("x-sim-secret"),
       refused: params.get("refused"),
       only: params.get("only") || undefined,
     });

@@ -95,6 +95,7 @@ fn bench() -> Result<(), String> {
         process::node()
             .arg("tests/bench/bench.mjs")
             .arg("--sim")
-            .arg(server.url()),
+            .arg(server.url())
+            .env("MDE_SIM_SECRET", server.secret()),
     )
 }
