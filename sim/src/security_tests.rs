@@ -313,3 +313,31 @@ async fn the_request_log_never_holds_the_token() {
     assert_eq!(entries[2]["token"], serde_json::Value::Null);
     assert_eq!(entries[3]["token"], "unknown");
 }
+
+#[tokio::test]
+async fn served_files_forbid_framing() {
+    let dir = std::env::temp_dir().join(format!("mde-sim-static-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html><title>page</title>").unwrap();
+    let mut state = AppState::new(
+        vec![],
+        SeedKind::None,
+        true,
+        vec![crate::state::StaticMount {
+            prefix: String::new(),
+            dir: dir.clone(),
+        }],
+    );
+    state.access = Access::new(PORT, &[], SECRET.to_owned());
+    let st = Arc::new(state);
+    for path in ["/", "/index.html"] {
+        let (resp, text) = send(&st, request("GET", path, &[], "")).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        assert!(text.contains("<title>page</title>"));
+        let h = resp.headers();
+        assert_eq!(h["content-security-policy"], "frame-ancestors 'none'");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h[crate::static_files::SIMULATOR_HEADER], "1");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
