@@ -1,8 +1,12 @@
-// The page's security tests: no other site may frame the page, and a page on another
-// origin can neither read the simulator nor drive its controls.
+// The page's security tests: each target keeps its own token (a Defender token never goes
+// to the simulator or a proxy, a proxy key never to Microsoft), no other site may frame the
+// page, and a page on another origin can neither read the simulator nor drive its controls.
 // Registered by page.mjs, which passes its helpers in `p`.
 
 import { createServer } from "node:http";
+import { loggedBearer } from "../support.mjs";
+
+const DEFENDER = "https://api.security.microsoft.com";
 
 /**
  * Another site, on its own loopback origin (a public one would also meet Chromium's
@@ -17,7 +21,73 @@ async function otherSite(t, html) {
 }
 
 export function registerTargetTests(p) {
-  const { test, openPage, sim, assert } = p;
+  const { test, assert, openPage, sim, apiRequests, waitForBadge, waitForErrorKind } = p;
+  const token = (page) => page.locator("#token").inputValue();
+  const target = (page, name) => page.getByRole("radio", { name }).check();
+  /** Presses Check status and waits for the answer from `base` (an earlier card may still show). */
+  const checkStatusAt = async (page, base) => {
+    await page.getByLabel("Machine action ID").fill(p.SEEDED_CANCELLED);
+    const answered = page.waitForResponse((r) => r.url().startsWith(`${base}/api/`) && r.request().method() === "GET");
+    await page.getByRole("button", { name: "Check status" }).click();
+    await answered;
+  };
+
+  test("each target keeps its own token: Defender's never reaches the simulator or a proxy, a proxy key never Microsoft", async (t) => {
+    const DEFENDER_TOKEN = "eyJ0eXAi.defender-token-for-target-test.c2ln";
+    const PROXY_ONE = "proxy-key-one-for-target-test";
+    const PROXY_TWO = "proxy-key-two-for-target-test";
+    const page = await openPage(t);
+    // Defender, played by a route: it records what it was sent and answers as Defender would.
+    const action = await sim("GET", `/actions/${p.SEEDED_CANCELLED}`);
+    const toMicrosoft = [];
+    const cors = { "access-control-allow-origin": p.SIM(), "access-control-allow-headers": "authorization, accept", "access-control-allow-methods": "GET, POST" };
+    await t.context.route(`${DEFENDER}/**`, (route) => {
+      const request = route.request();
+      if (request.method() === "OPTIONS") return route.fulfill({ status: 204, headers: cors });
+      toMicrosoft.push(request.headers().authorization ?? null);
+      return route.fulfill({ status: 200, headers: { ...cors, "content-type": "application/json" }, body: JSON.stringify(action) });
+    });
+
+    assert(await token(page) === "sim-token", "the simulator's token is not prefilled");
+    await target(page, /Microsoft Defender cloud/);
+    assert(await token(page) === "", "the simulator's token followed to the Defender cloud");
+    await page.getByLabel("Bearer token", { exact: true }).fill(DEFENDER_TOKEN);
+    await checkStatusAt(page, DEFENDER);
+    await waitForBadge(page, "Cancelled");
+
+    // A proxy at one origin, then another (both the simulator, under two names).
+    const proxies = [[p.SIM(), PROXY_ONE], [p.SIM().replace("127.0.0.1", "localhost"), PROXY_TWO]];
+    await target(page, /Custom base URL/);
+    for (const [url, key] of proxies) {
+      await page.locator("#custom-url").fill(url);
+      await page.locator("#custom-url").blur();
+      assert(await token(page) === "", `a token was left in the field for the proxy at ${url}`);
+      await page.getByLabel("Proxy key or bearer token", { exact: true }).fill(key);
+      await checkStatusAt(page, url);
+      await waitForErrorKind(page, "unauthorized");
+    }
+    // Back to the first proxy: its own key again.
+    await page.locator("#custom-url").fill(proxies[0][0]);
+    await page.locator("#custom-url").blur();
+    assert(await token(page) === PROXY_ONE, "the first proxy's key was not kept for it");
+
+    // Back to Defender: its own token again, and the proxy keys stay behind.
+    await target(page, /Microsoft Defender cloud/);
+    assert(await token(page) === DEFENDER_TOKEN, "the Defender token was not kept for the Defender cloud");
+    await checkStatusAt(page, DEFENDER);
+    await target(page, /Simulator/);
+    assert(await token(page) === "sim-token", "the simulator's token was not kept for it");
+    await checkStatusAt(page, p.SIM());
+
+    const wanted = `Bearer ${DEFENDER_TOKEN}`;
+    assert(toMicrosoft.length === 2 && toMicrosoft.every((a) => a === wanted),
+      `Microsoft got ${toMicrosoft.length} requests, not all with the Defender token`);
+    const toSimulator = (await apiRequests()).map((r) => r.headers.authorization);
+    const expected = [loggedBearer(PROXY_ONE), loggedBearer(PROXY_TWO), loggedBearer("sim-token")];
+    assert(JSON.stringify(toSimulator) === JSON.stringify(expected),
+      `the simulator (as two proxies, then itself) got other credentials than expected, in ${toSimulator.length} requests`);
+    assert(!toSimulator.includes(loggedBearer(DEFENDER_TOKEN)), "the Defender token reached the simulator");
+  });
 
   test("the page forbids framing: frame-ancestors 'none' and X-Frame-Options DENY, and another site's frame stays empty", async (t) => {
     const page = await openPage(t);
