@@ -1,5 +1,6 @@
 //! Builds the npm package in `pkg/`: the wasm module, its JS glue and types.
 
+use crate::bindgen;
 use crate::process::{self, npm_bin, repo_root, run};
 use std::fs;
 
@@ -24,13 +25,7 @@ pub fn package() -> Result<(), String> {
     ));
     let out = root.join("pkg");
     let _ = fs::remove_dir_all(&out);
-    // Names go here rather than with `strip = true`, which would also drop
-    // the target_features section that wasm-opt needs.
-    run(process::command("wasm-bindgen")
-        .arg(&wasm)
-        .args(["--target", "web", "--out-dir"])
-        .arg(&out)
-        .args(["--remove-name-section", "--remove-producers-section"]))?;
+    bindgen::generate(&wasm, &out)?;
     let bg = out.join(format!("{CRATE}_bg.wasm"));
     // binaryen from npm: Debian's wasm-opt (108) emits modules that fail to load.
     run(process::command(&npm_bin("wasm-opt").to_string_lossy())

@@ -3,7 +3,7 @@
 
 use crate::process::{self, command, describe, node, npm_bin};
 use crate::sim::{self, Sim};
-use crate::{build, setup};
+use crate::{bindgen, build, setup};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
@@ -169,7 +169,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 ])
                 .env(
                     "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                    "wasm-bindgen-test-runner",
+                    bindgen::test_runner()?,
                 )
                 .env("MDE_SIM_URL", server.url())
                 .env("MDE_SIM_SECRET", server.secret()),
