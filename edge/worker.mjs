@@ -208,7 +208,7 @@ async function readBody(request) {
 function state(env) {
   if (isolate) return isolate;
   if (typeof pkg.ClientCredentials !== "function") {
-    throw new Error("this build of the package has no ClientCredentials token provider; rebuild pkg/");
+    throw new Error("this build of the package has no ClientCredentials token provider; use pkg-edge/ (cargo xtask build)");
   }
   const missing = ["TENANT_ID", "CLIENT_ID", "CLIENT_SECRET"].filter((k) => !env[k]);
   if (missing.length) throw new Error(`missing ${missing.join(", ")}`);

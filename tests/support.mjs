@@ -1,6 +1,7 @@
 // What the test drivers share: arguments, ports, the simulator, Chromium's flags.
 
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 import { createServer } from "node:net";
@@ -28,8 +29,9 @@ export function freePort() {
 }
 
 /**
- * Starts `mde-sim` on an ephemeral port and resolves with `{ child, url }` once it
- * listens. Its stdin is a pipe, so it exits with this process (`--exit-on-stdin-eof`).
+ * Starts `mde-sim` on an ephemeral port and resolves with `{ child, url, secret }` once it
+ * listens (`secret`: what `/_sim` wants in `x-sim-secret`, printed on the next line). Its
+ * stdin is a pipe, so it exits with this process (`--exit-on-stdin-eof`).
  */
 export function startSim(simBin, args = [], { cwd } = {}) {
   const child = spawn(simBin, ["--port", "0", "--exit-on-stdin-eof", "--quiet", ...args], {
@@ -37,14 +39,42 @@ export function startSim(simBin, args = [], { cwd } = {}) {
     stdio: ["pipe", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the simulator did not print its listening line in 10 s")), 10_000);
+    const timer = setTimeout(() => reject(new Error("the simulator did not print its start-up lines in 10 s")), 10_000);
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`the simulator exited with ${code} before listening`)));
+    let url;
     createInterface({ input: child.stdout }).on("line", (line) => {
-      const match = /^mde-sim listening on (http:\/\/\S+)$/.exec(line);
-      if (match) clearTimeout(timer), resolve({ child, url: match[1] });
+      const listening = /^mde-sim listening on (http:\/\/\S+)$/.exec(line);
+      const secret = /^mde-sim control secret: (\S+)$/.exec(line);
+      if (listening) url = listening[1];
+      if (secret && url) clearTimeout(timer), resolve({ child, url, secret: secret[1] });
     });
   });
+}
+
+/**
+ * A `/_sim` request to the simulator `{ url, secret }`, with the secret and a JSON body;
+ * resolves with the parsed answer, and throws on anything but a 2xx.
+ */
+export async function simControl({ url, secret }, method, path, body) {
+  const r = await fetch(`${url}/_sim${path}`, {
+    method,
+    headers: { "x-sim-secret": secret, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} /_sim${path} → ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** How `/_sim/requests` shows `Authorization: Bearer <token>`: a fingerprint, never the token. */
+export function loggedBearer(token) {
+  return `Bearer sha256:${createHash("sha256").update(token).digest("hex")}`;
+}
+
+/** The `--page-port` a browser driver's page server listens on (0: any), so its origin can be allowed. */
+export function pagePort(args) {
+  return Number(args["page-port"] ?? 0);
 }
 
 /** Polls `url` until it answers; `alive()` false means the server died, so stop early. */

@@ -1,6 +1,6 @@
 //! The Rust API on wasm32 (`wasm::MachineActionsClient`), run in Node by
-//! wasm-bindgen-test-runner against the simulator whose URL `cargo xtask test`
-//! passes at compile time in `MDE_SIM_URL`.
+//! wasm-bindgen-test-runner against the simulator whose URL and control secret
+//! `cargo xtask test` passes at compile time in `MDE_SIM_URL` and `MDE_SIM_SECRET`.
 #![cfg(target_arch = "wasm32")]
 
 use mde_machine_actions::entra::{ClientCredentialsConfig, Cloud};
@@ -30,16 +30,27 @@ fn sim() -> &'static str {
     }
 }
 
-/// Sends a control request to the simulator.
+/// Sends a control request to the simulator; panics unless it answers 2xx.
 async fn control(method: &str, path: &str, body: &str) {
+    let Some(secret) = option_env!("MDE_SIM_SECRET") else {
+        panic!("build with MDE_SIM_SECRET set to the simulator's control secret (cargo xtask test does)")
+    };
     let init = js_sys::JSON::parse(&format!(
-        r#"{{"method":"{method}","headers":{{"content-type":"application/json"}},"body":{}}}"#,
+        r#"{{"method":"{method}","headers":{{"content-type":"application/json","x-sim-secret":{}}},"body":{}}}"#,
+        json_string(secret),
         json_string(body)
     ))
     .unwrap();
-    JsFuture::from(global_fetch(&format!("{}/_sim{path}", sim()), &init))
-        .await
-        .unwrap();
+    let response: web_sys::Response =
+        JsFuture::from(global_fetch(&format!("{}/_sim{path}", sim()), &init))
+            .await
+            .unwrap()
+            .unchecked_into();
+    assert!(
+        response.ok(),
+        "{method} /_sim{path} answered {}",
+        response.status()
+    );
 }
 
 /// `body` as a JSON string literal.

@@ -1,9 +1,11 @@
-// The page's only script: form handling, the connection panel and rendering of results.
-// Rules kept here: the token lives in memory only (the password field and one local
-// variable per request; nothing is stored, logged or put in the URL), and every string
-// that came from a server is rendered with textContent / text nodes, never as HTML.
+// The page's script: form handling, the connection panel and rendering of results.
+// Rules kept here: the token lives in memory only (the password field, one saved value per
+// destination in tokens.js, and one local variable per request; nothing is stored, logged or
+// put in the URL), and every string that came from a server is rendered with textContent /
+// text nodes, never as HTML.
 
 import init, { MachineActionsClient, isMachineActionError } from "../pkg/mde_machine_actions.js";
+import { TokenSlots } from "./tokens.js";
 
 const SIM_TOKEN = "sim-token";
 const TIMEOUT_MS = 30_000;
@@ -60,12 +62,11 @@ const wasmReady = init().catch((e) => {
 let simAvailable = false;
 let controller = null; // the AbortController of the running request, if any
 
+/** The simulator marks the files it serves (the page needs none of its controls). */
 async function detectSimulator() {
   try {
-    const r = await fetch("/_sim/health", { cache: "no-store", credentials: "omit" });
-    if (!r.ok) return false;
-    const body = await r.json();
-    return body !== null && typeof body === "object" && body.ok === true;
+    const r = await fetch(location.pathname, { method: "HEAD", cache: "no-store", credentials: "omit" });
+    return r.ok && r.headers.get("x-mde-simulator") === "1";
   } catch {
     return false;
   }
@@ -105,18 +106,30 @@ function applyTarget() {
   if (target === "sim") {
     el.tokenLabel.textContent = "Simulator token";
     el.tokenHint.textContent = `The simulator's token (${SIM_TOKEN}) is filled in. Kept in this tab's memory only.`;
-    if (el.token.value === "") el.token.value = SIM_TOKEN;
   } else if (target === "custom") {
     el.tokenLabel.textContent = "Proxy key or bearer token";
-    el.tokenHint.textContent = "The key your edge proxy expects (sent as Authorization: Bearer …), or a Defender access token if the proxy forwards yours. Kept in this tab's memory only — never stored, never put in the URL.";
-    if (el.token.value === SIM_TOKEN) el.token.value = "";
+    el.tokenHint.textContent = "The key your edge proxy expects (sent as Authorization: Bearer …), or a Defender access token if the proxy forwards yours. Kept in this tab's memory only, for this URL alone — never stored, never put in the URL.";
   } else {
     el.tokenLabel.textContent = "Bearer token";
-    el.tokenHint.textContent = "An access token for the Defender API (audience https://api.securitycenter.microsoft.com). Kept in this tab's memory only — never stored, never put in the URL.";
-    if (el.token.value === SIM_TOKEN) el.token.value = "";
+    el.tokenHint.textContent = "An access token for the Defender API (audience https://api.securitycenter.microsoft.com). Kept in this tab's memory only, for Microsoft alone — never stored, never put in the URL.";
   }
+  tokens.sync();
   updateEndpoint();
 }
+
+/** Where a request would go: "sim", "cloud", or the custom URL's origin (null while it is not valid). */
+function destination() {
+  const target = currentTarget();
+  if (target !== "custom") return target;
+  try {
+    const url = new URL(el.customUrl.value.trim());
+    return ["https:", "http:"].includes(url.protocol) ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+const tokens = new TokenSlots(el.token, destination, { sim: SIM_TOKEN });
 
 function baseUrl() {
   switch (currentTarget()) {
@@ -142,6 +155,8 @@ el.customUrl.addEventListener("input", () => {
   updateEndpoint();
   if (el.customUrl.getAttribute("aria-invalid") === "true") checkCustomUrl();
 });
+// Once the URL is committed (not on every keystroke, which passes through other origins).
+el.customUrl.addEventListener("change", () => tokens.sync());
 
 function checkCustomUrl() {
   const value = el.customUrl.value.trim();
@@ -266,6 +281,7 @@ document.addEventListener("keydown", (event) => {
 
 async function run(op) {
   if (controller) return;
+  tokens.sync(); // the URL may have changed without a change event (Enter, autofill)
   const id = checkId(true);
   const comment = op === "cancel" ? checkComment(true) : "";
   if (op !== "cancel") setFieldError(el.comment, el.commentError, null);

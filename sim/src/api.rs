@@ -6,7 +6,7 @@
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
 use axum::http::header::{
-    HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+    HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -129,14 +129,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
         }
     };
 
-    let token = parts
-        .headers
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim());
-    let Some(principal) = token.and_then(|t| state.principal(t)) else {
+    let Some(principal) = bearer(&parts.headers).and_then(|t| state.principal(t)) else {
         let mut resp = ids.error(
             StatusCode::UNAUTHORIZED,
             "Unauthorized",
@@ -253,6 +246,16 @@ fn with_context(entity: &Value) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// The token of an `Authorization: Bearer …` header (any case of the scheme).
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim())
 }
 
 #[cfg(test)]

@@ -1,23 +1,18 @@
 //! Wiring: which part of the simulator a path belongs to, the middleware stack
-//! (stderr access log → `/api` request log → CORS) and the single dispatching handler.
+//! (see [`router`]) and the single dispatching handler.
 //! Routing is done by hand rather than with axum routes so that every miss and wrong
 //! method gets the right kind of error body (OData for `/api`, `{"error"}` for `/_sim`).
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
 use axum::Router;
-use serde_json::{Map, Value};
 
-use crate::state::{lock, AppState, LoggedRequest};
-use crate::{api, control, cors, entra, static_files};
-
-/// Largest `/api` request body buffered for the request log.
-const MAX_API_BODY: usize = 64 * 1024 * 1024;
+use crate::state::AppState;
+use crate::{api, control, cors, entra, guard, request_log, static_files};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Area {
@@ -41,11 +36,14 @@ pub fn area(path: &str) -> Area {
     }
 }
 
+/// Outermost first: access log, `Host` check, request log, CORS, `/_sim` guard.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .fallback(dispatch)
-        .layer(from_fn(cors::layer))
-        .layer(from_fn_with_state(state.clone(), request_log))
+        .layer(from_fn_with_state(state.clone(), guard::control))
+        .layer(from_fn_with_state(state.clone(), cors::layer))
+        .layer(from_fn_with_state(state.clone(), request_log::layer))
+        .layer(from_fn_with_state(state.clone(), guard::host))
         .layer(from_fn_with_state(state.clone(), access_log))
         .with_state(state)
 }
@@ -97,44 +95,4 @@ impl Drop for AccessLine {
             self.started.elapsed().as_secs_f64() * 1000.0
         );
     }
-}
-
-/// Records every request outside `/_sim` and the Entra token endpoint (preflights,
-/// faulted ones and misses such as a wrong path prefix included) with its full body, so
-/// tests can prove what the client sent — or that it sent nothing. Token requests are
-/// left out: their bodies hold the client secret (`GET /_sim/entra` counts them).
-async fn request_log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if matches!(area(req.uri().path()), Area::Control | Area::Entra) {
-        return next.run(req).await;
-    }
-    let (mut parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, MAX_API_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            parts.extensions.insert(api::BodyUnreadable);
-            Default::default()
-        }
-    };
-    let mut headers = Map::new();
-    for (name, value) in &parts.headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        match headers.get_mut(name.as_str()) {
-            Some(Value::String(prev)) => {
-                prev.push_str(", ");
-                prev.push_str(&value);
-            }
-            _ => {
-                headers.insert(name.as_str().to_owned(), Value::String(value));
-            }
-        }
-    }
-    lock(&state.requests).push(LoggedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    });
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
 }

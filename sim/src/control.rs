@@ -1,6 +1,6 @@
-//! The control API under `/_sim`: no auth (the server only listens on loopback), used by
-//! test harnesses and the demo page to reset state, plant actions, queue faults and read
-//! back exactly what the client sent. Bad input is a 400 `{"error": "..."}`, never a panic.
+//! The control API under `/_sim`, for test harnesses (never the page): reset state, plant
+//! actions, queue faults and read back what the client sent. `guard.rs` lets in only
+//! requests with the per-run secret. Bad input is a 400 `{"error": "..."}`, never a panic.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
@@ -30,7 +30,8 @@ fn ok() -> Response {
     reply(StatusCode::OK, &json!({"ok": true}))
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
+/// `{"error": message}` with `status`.
+pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
     reply(status, &json!({"error": message.into()}))
 }
 
@@ -147,7 +148,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
         },
         ["requests"] => match *m {
             Method::GET => {
-                let log = lock(&state.requests).clone();
+                let log = lock(&state.requests).entries();
                 match serde_json::to_value(log) {
                     Ok(v) => reply(StatusCode::OK, &v),
                     Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),

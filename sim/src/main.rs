@@ -1,9 +1,10 @@
 //! `mde-sim`: a local stand-in for the Microsoft Defender for Endpoint machine-actions
 //! API, for the conformance tests, the demo page and benchmarks. It binds to 127.0.0.1
-//! only — the control API has no auth and must never be reachable from elsewhere.
+//! only, and `guard.rs` keeps web pages open in the same browser away from it.
 //!
-//! This file is the CLI: argument parsing, binding, the one "listening" line harnesses
-//! parse, and the ways the process ends (stdin EOF, lifetime limit, Ctrl-C/SIGTERM).
+//! This file is the CLI: argument parsing, binding, the two lines harnesses parse (where
+//! it listens, and the control secret), and the ways the process ends (stdin EOF, lifetime
+//! limit, Ctrl-C/SIGTERM).
 
 mod api;
 mod app;
@@ -11,7 +12,11 @@ mod control;
 mod cors;
 mod entra;
 mod faults;
+mod guard;
 mod quota;
+mod request_log;
+#[cfg(test)]
+mod security_tests;
 mod seed;
 mod server;
 mod state;
@@ -26,7 +31,7 @@ use std::time::Duration;
 use state::{AppState, SeedKind, StaticMount};
 
 const USAGE: &str = "usage: mde-sim [--port N] [--token T]... [--seed default|none] \
-[--static PREFIX=DIR]... [--exit-on-stdin-eof] [--max-lifetime-secs N] [--quiet] [--banner] [--entra-tenant T] \
+[--static PREFIX=DIR]... [--allow-origin ORIGIN]... [--exit-on-stdin-eof] [--max-lifetime-secs N] [--quiet] [--banner] [--entra-tenant T] \
 [--entra-client-id C] [--entra-client-secret S] [--token-lifetime-secs N] [--quota off|CALLS/WINDOW_MS,...]";
 
 #[derive(Debug)]
@@ -35,6 +40,8 @@ struct Options {
     tokens: Vec<String>,
     seed: SeedKind,
     statics: Vec<StaticMount>,
+    /// Origins besides its own that may read answers (a test page on another port).
+    allow_origins: Vec<String>,
     exit_on_stdin_eof: bool,
     max_lifetime_secs: Option<u64>,
     quiet: bool,
@@ -49,6 +56,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
         tokens: Vec::new(),
         seed: SeedKind::Default,
         statics: Vec::new(),
+        allow_origins: Vec::new(),
         exit_on_stdin_eof: false,
         max_lifetime_secs: None,
         quiet: false,
@@ -91,6 +99,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
                 }
             }
             "--static" => o.statics.push(parse_static(&value("--static")?)?),
+            "--allow-origin" => o
+                .allow_origins
+                .push(guard::parse_origin(&value("--allow-origin")?)?),
             "--max-lifetime-secs" => {
                 o.max_lifetime_secs = Some(
                     value("--max-lifetime-secs")?
@@ -190,9 +201,13 @@ async fn run(opts: Options) {
         }
     };
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(opts.port);
+    let access = guard::Access::new(port, &opts.allow_origins, guard::Access::generate_secret());
     {
+        // The secret goes to stdout, where the harness that started the simulator reads
+        // it; never to the access log (stderr).
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "mde-sim listening on http://127.0.0.1:{port}");
+        let _ = writeln!(out, "mde-sim control secret: {}", access.secret());
         if opts.banner {
             let _ = out.write_all(banner(port, opts.seed, &opts.tokens).as_bytes());
         }
@@ -226,6 +241,7 @@ async fn run(opts: Options) {
 
     let mut state = AppState::new(opts.tokens, opts.seed, opts.quiet, opts.statics);
     state.entra_config = opts.entra;
+    state.access = access;
     state.set_default_quota(opts.quota);
     let state = Arc::new(state);
     server::serve(listener, app::router(state)).await;
@@ -264,7 +280,8 @@ fn banner(port: u16, seed_kind: SeedKind, tokens: &[String]) -> String {
             ));
         }
     }
-    b.push_str("POST /_sim/reset restores them. Ctrl-C stops it.\n");
+    b.push_str("POST /_sim/reset (with the control secret above as x-sim-secret) restores them.\n");
+    b.push_str("Ctrl-C stops it.\n");
     b
 }
 
@@ -317,8 +334,11 @@ mod tests {
             "--quiet",
             "--static",
             "/x=.",
+            "--allow-origin",
+            "http://127.0.0.1:9",
         ])
         .unwrap();
+        assert_eq!(o.allow_origins, ["http://127.0.0.1:9"]);
         assert_eq!(o.port, 8080);
         assert_eq!(o.tokens, ["a", "b"]);
         assert_eq!(o.seed, SeedKind::None);
@@ -360,6 +380,10 @@ mod tests {
             &["--static", "x=."],
             &["--quiet=1"],
             &["--banner=yes"],
+            &["--allow-origin", "null"],
+            &["--allow-origin", "*"],
+            &["--allow-origin", "http://127.0.0.1:9/"],
+            &["--allow-origin", "ftp://x"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }

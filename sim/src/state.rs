@@ -7,12 +7,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::entra::{EntraConfig, EntraState};
 use crate::faults::FaultQueue;
+use crate::guard::Access;
 use crate::quota::{Limit, Quota, DEFENDER};
+use crate::request_log::RequestLog;
 use crate::seed;
 
 /// Which data `--seed` loads at start-up and `POST /_sim/reset` restores.
@@ -141,16 +142,6 @@ pub enum Race {
     CommandCompletes,
 }
 
-/// One `/api` request as received, for `GET /_sim/requests`.
-#[derive(Clone, Debug, Serialize)]
-pub struct LoggedRequest {
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub headers: Map<String, Value>,
-    pub body: String,
-}
-
 /// A static mount: URL prefix (no trailing slash, `""` for `/`) to directory.
 #[derive(Clone, Debug)]
 pub struct StaticMount {
@@ -162,7 +153,7 @@ pub struct StaticMount {
 pub struct AppState {
     pub store: Mutex<Store>,
     pub faults: Mutex<FaultQueue>,
-    pub requests: Mutex<Vec<LoggedRequest>>,
+    pub requests: Mutex<RequestLog>,
     /// Tokens issued by the Entra token endpoint, and its counters.
     pub entra: Mutex<EntraState>,
     /// The app registration the token endpoint accepts (`--entra-*` flags).
@@ -173,6 +164,8 @@ pub struct AppState {
     /// Actions whose next cancel races with their completion (`/_sim/race`).
     pub races: Mutex<HashMap<String, Race>>,
     pub tokens: Vec<String>,
+    /// The allowed origins and `/_sim`'s secret (`guard.rs`).
+    pub access: Access,
     pub seed: SeedKind,
     pub quiet: bool,
     /// Sorted longest prefix first.
@@ -196,13 +189,14 @@ impl AppState {
         AppState {
             store: Mutex::new(Store::new(seed)),
             faults: Mutex::new(FaultQueue::default()),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(RequestLog::default()),
             entra: Mutex::new(EntraState::default()),
             entra_config: EntraConfig::default(),
             quota: Mutex::new(Quota::new(DEFENDER.to_vec())),
             default_quota: DEFENDER.to_vec(),
             races: Mutex::new(HashMap::new()),
             tokens,
+            access: Access::new(0, &[], Access::generate_secret()),
             seed,
             quiet,
             statics,

@@ -1,6 +1,7 @@
 //! Static file serving for `--static PREFIX=DIR`, so the demo page, the wasm package and
 //! the API can share one origin (or deliberately not). Files are read fresh on every
-//! request and sent with `Cache-Control: no-store` so a rebuilt package is never stale.
+//! request and sent with `Cache-Control: no-store` so a rebuilt package is never stale, and
+//! with headers that forbid framing.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -12,6 +13,9 @@ use axum::response::Response;
 
 use crate::state::{AppState, StaticMount};
 use crate::util::percent_decode;
+
+/// On every file served, so the page can offer the simulator as a target.
+pub const SIMULATOR_HEADER: &str = "x-mde-simulator";
 
 /// MIME type by extension; browsers refuse `WebAssembly.instantiateStreaming` and module
 /// scripts without the right one.
@@ -109,6 +113,16 @@ pub async fn serve(state: &AppState, req: Request) -> Response {
                 "x-content-type-options",
                 HeaderValue::from_static("nosniff"),
             );
+            // No other site may frame the page (clickjacking the Cancel button): the CSP
+            // directive for current browsers, X-Frame-Options for older ones. A <meta> CSP
+            // cannot carry frame-ancestors, so these must be response headers.
+            h.insert(
+                "content-security-policy",
+                HeaderValue::from_static("frame-ancestors 'none'"),
+            );
+            h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+            // How the page knows it is served by the simulator (it needs no /_sim for that).
+            h.insert(SIMULATOR_HEADER, HeaderValue::from_static("1"));
             r
         }
         Err(_) => plain(StatusCode::NOT_FOUND, "Not Found"),

@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { performance } from "node:perf_hooks";
 import * as pkg from "../../pkg/mde_machine_actions.js";
 import { COMMENT, plainJsCancel, TOKEN } from "./plain.mjs";
+import { simControl } from "../support.mjs";
 
 const sim = process.argv[process.argv.indexOf("--sim") + 1];
 const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
@@ -36,11 +37,7 @@ const contenders = {
   "MachineActionsClient.cancel": (id) => client.cancel(id, COMMENT),
 };
 
-async function control(method, path, body) {
-  const r = await fetch(`${sim}/_sim${path}`, { method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
-  if (!r.ok) throw new Error(`control ${path}: ${r.status}`);
-  await r.text();
-}
+const control = (method, path, body) => simControl({ url: sim, secret: process.env.MDE_SIM_SECRET }, method, path, body);
 
 let next = 0;
 async function pendingAction() {

@@ -1,18 +1,18 @@
 // The conformance suite: one set of behaviours, run unchanged in every runtime
 // (Node, Deno, workerd, Chromium) against the local Defender simulator.
 //
-// runSuite({ pkg, sim, refused }) takes the initialised package module, the
-// simulator's URL and a loopback URL where nothing listens, and returns
+// runSuite({ pkg, sim, secret, refused }) takes the initialised package module, the
+// simulator's URL and control secret, and a loopback URL where nothing listens, and returns
 // [{ name, ok, detail }]. It only uses what every runtime has: fetch,
-// AbortController, setTimeout, JSON.
+// AbortController, setTimeout, JSON, crypto.subtle.
 
 const TOKEN = "sim-token";
 const PENDING = "11111111-2222-4333-8444-555555555555";
 const FINISHED = "22222222-3333-4444-8555-666666666666";
 const UNKNOWN = "99999999-9999-4999-8999-999999999999";
 
-export async function runSuite({ pkg, memory, sim, refused, only }) {
-  const t = new Tester(pkg, sim, refused, memory);
+export async function runSuite({ pkg, memory, sim, secret, refused, only }) {
+  const t = new Tester(pkg, sim, secret, refused, memory);
   const results = [];
   // Servers and Workers load the edge build (pkg-edge/); browsers the page's
   // (pkg/), which leaves out ClientCredentials and the shared quota.
@@ -53,10 +53,11 @@ const EDGE_ONLY = "edge";
 const PAGE_ONLY = "page";
 
 class Tester {
-  constructor(pkg, sim, refused, memory) {
+  constructor(pkg, sim, secret, refused, memory) {
     this.memory = memory;
     this.pkg = pkg;
     this.sim = sim;
+    this.secret = secret;
     this.refused = refused;
     this.errorsSeen = [];
   }
@@ -64,7 +65,7 @@ class Tester {
   async control(method, path, body) {
     const response = await fetch(`${this.sim}/_sim${path}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: { "x-sim-secret": this.secret, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -76,6 +77,12 @@ class Tester {
   seed(id, fields) { return this.control("PUT", `/actions/${id}`, { id, ...fields }); }
   fault(spec) { return this.control("POST", "/faults", spec); }
   async requests() { return this.control("GET", "/requests"); }
+  /** How the request log shows `Authorization: Bearer <token>`: a SHA-256 fingerprint. */
+  async logged(token) {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+    return `Bearer sha256:${Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  }
+
   /** Requests that reached the API, preflights left out. */
   async apiRequests() { return (await this.requests()).filter((r) => r.method !== "OPTIONS"); }
 
@@ -221,7 +228,7 @@ const TESTS = [
     const [request] = log;
     equal(request.method, "POST", "method");
     equal(request.path, `/api/machineactions/${PENDING}/cancel`, "path");
-    equal(request.headers["authorization"], `Bearer ${TOKEN}`, "authorization");
+    equal(request.headers["authorization"], await t.logged(TOKEN), "authorization");
     equal(request.headers["content-type"], "application/json", "content-type");
     equal(request.headers["accept"], "application/json", "accept");
     equal(request.body, JSON.stringify({ Comment: "Audit \"quoted\" — ünïcode" }), "body");
@@ -263,7 +270,8 @@ const TESTS = [
     const again = await t.cancel({ machineActionId: PENDING, token: () => TOKEN });
     equal(again.outcome, "already_cancelled", "second cancel of the same action");
     const log = await t.apiRequests();
-    check(log.every((r) => r.headers.authorization === `Bearer ${TOKEN}`), "every request carries the token once");
+    const sent = await t.logged(TOKEN);
+    check(log.every((r) => r.headers.authorization === sent), "every request carries the token once");
   }],
 
   ["baseUrl: a trailing slash, a trailing /api and a path prefix are handled", async (t) => {
@@ -544,7 +552,7 @@ const TESTS = [
     const result = await t.cancel({ token: provider });
     equal(result.outcome, "cancelled", "outcome");
     equal(invalidated, 1, "invalidate calls");
-    equal((await t.apiRequests()).map((r) => r.headers.authorization).join(","), `Bearer expired-token,Bearer ${TOKEN}`, "tokens sent");
+    equal((await t.apiRequests()).map((r) => r.headers.authorization).join(","), `${await t.logged("expired-token")},${await t.logged(TOKEN)}`, "tokens sent");
   }],
 
   ["other 4xx (409 with an empty OData code) is bad_request with error_code null", async (t) => {

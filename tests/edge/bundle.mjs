@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The edge Worker bundles for Cloudflare as configured: copies pkg/ next to edge/worker.mjs
+// The edge Worker bundles for Cloudflare as configured: copies pkg-edge/ next to edge/worker.mjs
 // (as edge/README.md says to before deploying), runs the pinned wrangler's
 // `deploy --dry-run --outdir target/edge-bundle` on the real edge/wrangler.toml (offline: it
 // uploads nothing) and reports the bundle's size, raw and gzip.
@@ -18,7 +18,7 @@ const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
 await test("wrangler deploy --dry-run bundles edge/ with its Durable Object binding and migration", async () => {
   for (const file of ["mde_machine_actions.js", "mde_machine_actions_bg.wasm"]) {
-    copyFileSync(`${ROOT}/pkg/${file}`, `${ROOT}/edge/${file}`);
+    copyFileSync(`${ROOT}/pkg-edge/${file}`, `${ROOT}/edge/${file}`);
   }
   rmSync(OUT, { recursive: true, force: true });
   const run = spawnSync(`${ROOT}/node_modules/.bin/wrangler`, ["deploy", "--dry-run", "--outdir", OUT], {

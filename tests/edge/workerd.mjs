@@ -23,7 +23,7 @@ const capnpString = (s) => `"${String(s).replace(/\\/g, "\\\\").replace(/"/g, '\
  * A worker without `port` gets no socket. `modules` (top level) replaces module files by name
  * for every worker. The file holds secrets: mode 0600.
  */
-export function writeConfig({ dir, workers, pkgDir = `${ROOT}/pkg`, modules = {} }) {
+export function writeConfig({ dir, workers, pkgDir = `${ROOT}/pkg-edge`, modules = {} }) {
   mkdirSync(dir, { recursive: true });
   const file = (p) => capnpString(relative(dir, p));
   const edgeModules = {

@@ -14,7 +14,7 @@
 // every test passed.
 
 import {
-  CHROMIUM_FLAGS, freePort, parseArgs, startSim,
+  CHROMIUM_FLAGS, freePort, loggedBearer, parseArgs, simControl, startSim,
   IN_PROGRESS_ISOLATE, PENDING_AV_SCAN, PENDING_COLLECT, PENDING_ISOLATE, SEEDED_CANCELLED, SUCCEEDED,
 } from "../support.mjs";
 import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
@@ -24,6 +24,7 @@ import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
 import { writeConfig, startWorkerd } from "../edge/workerd.mjs";
+import { registerTargetTests } from "./targets.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const args = parseArgs(process.argv.slice(2));
@@ -53,16 +54,9 @@ function startPageSim() {
 }
 
 let SIM = "";
+let SIM_SECRET = "";
 
-async function sim(method, path, body) {
-  const r = await fetch(`${SIM}/_sim${path}`, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${method} /_sim${path} → ${r.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const sim = (method, path, body) => simControl({ url: SIM, secret: SIM_SECRET }, method, path, body);
 
 /**
  * API requests the simulator received, preflights left out. (The simulator's log also
@@ -184,7 +178,7 @@ test("cancel a Pending action from the form shows Cancelled", async (t) => {
   const [r] = reqs;
   assert(r.method === "POST" && r.path === `/api/machineactions/${PENDING_ISOLATE}/cancel`, `wrong request: ${r.method} ${r.path}`);
   assert(JSON.parse(r.body).Comment === "False positive, approved by IR lead", `wrong body: ${r.body}`);
-  assert(r.headers.authorization === "Bearer sim-token", "the request did not carry the simulator token");
+  assert(r.headers.authorization === loggedBearer("sim-token"), "the request did not carry the simulator token");
   const stored = await sim("GET", `/actions/${PENDING_ISOLATE}`);
   assert(stored.status === "Cancelled", `the simulator's action reads ${stored.status}`);
 });
@@ -460,7 +454,7 @@ test("the token never reaches storage, cookies, the URL or the console", async (
   const text = await waitForErrorKind(page, "unauthorized");
   assert(/expired/i.test(text) && /audience/i.test(text), "the 401 message does not mention expiry and audience");
   const sent = (await apiRequests()).map((r) => r.headers.authorization);
-  assert(sent.includes("Bearer sim-token") && sent.includes(`Bearer ${SECRET}`), "the tokens were not both sent (test is not meaningful)");
+  assert(sent.includes(loggedBearer("sim-token")) && sent.includes(loggedBearer(SECRET)), "the tokens were not both sent (test is not meaningful)");
   const seen = await page.evaluate(() => ({
     local: JSON.stringify(Object.entries(localStorage)),
     session: JSON.stringify(Object.entries(sessionStorage)),
@@ -542,6 +536,10 @@ test("screenshots at 1280 px and 360 px after a cancel", async (t) => {
 });
 
 // ---------------------------------------------------------------- the page against the edge Worker
+
+registerTargetTests({
+  test, assert, openPage, sim, apiRequests, waitForBadge, waitForErrorKind, SEEDED_CANCELLED, SIM: () => SIM,
+});
 
 // The same page, its connection set to "Custom base URL" = the Worker (edge/worker.mjs in
 // real workerd, the way tests/edge/edge.mjs runs it) and its token field = the proxy key.
@@ -640,7 +638,7 @@ viaWorker("cancel a Pending action shows Cancelled", async (t) => {
   const reqs = await apiRequests();
   assert(reqs.length === 1, `expected 1 API request upstream, the simulator got ${reqs.length}`);
   assert(reqs[0].method === "POST" && reqs[0].path === `/api/machineactions/${PENDING_ISOLATE}/cancel`, `wrong upstream request: ${reqs[0].method} ${reqs[0].path}`);
-  assert(/^Bearer sim-at-/.test(reqs[0].headers.authorization ?? ""), "upstream did not carry an Entra token from the simulator");
+  assert(reqs[0].token === "issued", "upstream did not carry an Entra token from the simulator");
   assert(JSON.parse(reqs[0].body).Comment === "Cancelled through the edge proxy", `wrong upstream body: ${reqs[0].body}`);
   assert((await sim("GET", `/actions/${PENDING_ISOLATE}`)).status === "Cancelled", "the simulator's action is not Cancelled");
   await assertKeyKept(t, page, PROXY_KEY);
@@ -752,6 +750,7 @@ try {
   const s = await startPageSim();
   simProcess = s.child;
   SIM = s.url;
+  SIM_SECRET = s.secret;
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
   for (const { group = "page", name, fn, worker } of tests) {
     if (args.only && !`${group}: ${name}`.includes(args.only)) continue;

@@ -6,13 +6,14 @@ import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { parseArgs, report } from "./report.mjs";
-import { CHROMIUM_FLAGS, serveRepoFile } from "../support.mjs";
+import { CHROMIUM_FLAGS, pagePort, serveRepoFile } from "../support.mjs";
 
 const args = parseArgs(process.argv.slice(2));
 const root = fileURLToPath(new URL("../../", import.meta.url));
 // Only the package and the tests are served.
 const server = createServer((req, res) => serveRepoFile(root, req, res));
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+// On the port whose origin the simulator was told to allow (--allow-origin).
+await new Promise((resolve) => server.listen(pagePort(args), "127.0.0.1", resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
 let code = 1;
@@ -23,8 +24,8 @@ try {
   await page.goto(`${origin}/tests/runtimes/chromium.html`);
   await page.waitForFunction(() => window.runConformance !== undefined, null, { timeout: 20_000 });
   const results = await page.evaluate(
-    ({ sim, refused, only }) => window.runConformance({ sim, refused, only }),
-    { sim: args.sim, refused: args.refused, only: args.only },
+    ({ sim, secret, refused, only }) => window.runConformance({ sim, secret, refused, only }),
+    { sim: args.sim, secret: args.secret, refused: args.refused, only: args.only },
   );
   code = report(`Chromium ${browser.version()}`, results);
 } catch (e) {

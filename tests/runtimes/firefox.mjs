@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, report } from "./report.mjs";
-import { serveRepoFile } from "../support.mjs";
+import { pagePort, serveRepoFile } from "../support.mjs";
 
 const FIREFOX = "/usr/bin/firefox-esr";
 const args = parseArgs(process.argv.slice(2));
@@ -46,6 +46,9 @@ const server = createServer(async (req, res) => {
     else if (path === "/results") resolveResults(value);
     return;
   }
+  // The control secret, for the page only: this server sends no CORS headers, so no
+  // other origin can read it, and it never goes into the page's URL.
+  if (path === "/sim-secret") return res.writeHead(200, { "content-type": "text/plain", "cache-control": "no-store" }).end(args.secret);
   return serveRepoFile(root, req, res);
 });
 
@@ -56,7 +59,8 @@ try {
     throw new Error(`${FIREFOX} is missing (cargo xtask setup, or apt-get install firefox-esr)`);
   }
   label = `Firefox ${firefoxVersion()}`;
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // On the port whose origin the simulator was told to allow (--allow-origin).
+  await new Promise((resolve) => server.listen(pagePort(args), "127.0.0.1", resolve));
   const query = new URLSearchParams({ sim: args.sim, refused: args.refused, ...(args.only ? { only: args.only } : {}) });
   const page = `http://127.0.0.1:${server.address().port}/tests/runtimes/firefox.html?${query}`;
 

@@ -12,5 +12,5 @@ import { parseArgs, report } from "./report.mjs";
 const args = parseArgs(process.argv.slice(2));
 const runtime = typeof Bun !== "undefined" ? `Bun ${Bun.version}` : typeof Deno !== "undefined" ? "Deno" : "Node";
 const { memory } = pkg.initSync({ module: await readFile(new URL("../../pkg-edge/mde_machine_actions_bg.wasm", import.meta.url)) });
-const results = await runSuite({ pkg, memory, sim: args.sim, refused: args.refused, only: args.only });
+const results = await runSuite({ pkg, memory, sim: args.sim, secret: args.secret, refused: args.refused, only: args.only });
 process.exit(report(runtime, results));

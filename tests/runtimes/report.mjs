@@ -1,14 +1,20 @@
 // Shared by the runtime drivers: command-line arguments and the report format
 // that `cargo xtask test` counts (`ok - …`, `not ok - …`, then `N passed, N failed`).
 
+import process from "node:process";
 import { parseArgs as parseArgPairs } from "../support.mjs";
 
-/** The drivers' arguments: `--sim` and `--refused` URLs are required. */
+/**
+ * The drivers' arguments: `--sim` and `--refused` URLs are required, and the simulator's
+ * control secret comes in the environment (`MDE_SIM_SECRET`), never on a command line.
+ */
 export function parseArgs(argv) {
   const args = parseArgPairs(argv);
   for (const required of ["sim", "refused"]) {
     if (!args[required]) throw new Error(`missing --${required} URL`);
   }
+  args.secret = process.env.MDE_SIM_SECRET;
+  if (!args.secret) throw new Error("MDE_SIM_SECRET is not set (the simulator's control secret)");
   return args;
 }
 

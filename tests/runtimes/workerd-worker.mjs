@@ -17,6 +17,7 @@ export default {
       pkg,
       memory,
       sim: params.get("sim"),
+      secret: request.headers.get("x-sim-secret"),
       refused: params.get("refused"),
       only: params.get("only") || undefined,
     });

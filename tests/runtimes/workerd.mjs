@@ -46,7 +46,8 @@ let code = 1;
 try {
   await waitForHttp(`http://127.0.0.1:${port}/ready`, { alive: () => workerd.exitCode === null });
   const query = new URLSearchParams({ sim: args.sim, refused: args.refused, ...(args.only ? { only: args.only } : {}) });
-  const response = await fetch(`http://127.0.0.1:${port}/run?${query}`);
+  // The secret travels in a header, not in the URL.
+  const response = await fetch(`http://127.0.0.1:${port}/run?${query}`, { headers: { "x-sim-secret": args.secret } });
   if (!response.ok) throw new Error(`workerd answered ${response.status}: ${await response.text()}`);
   code = report("workerd", await response.json());
 } catch (e) {

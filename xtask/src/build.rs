@@ -1,6 +1,7 @@
 //! Builds the npm packages in `pkg/` and `pkg-edge/`: the wasm module, its JS
 //! glue and types.
 
+use crate::bindgen;
 use crate::process::{self, npm_bin, repo_root, run};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -82,19 +83,7 @@ pub fn compile(features: &[&str]) -> Result<PathBuf, String> {
 /// optimised module's path. `keep_names` keeps the function names (for the
 /// size breakdown), which the package leaves out.
 pub fn bindgen_and_optimise(wasm: &Path, out: &Path, keep_names: bool) -> Result<PathBuf, String> {
-    let mut bindgen = process::command("wasm-bindgen");
-    bindgen
-        .arg(wasm)
-        .args(["--target", "web", "--out-dir"])
-        .arg(out);
-    // Names go here rather than with `strip = true`, which would also drop
-    // the target_features section that wasm-opt needs.
-    if keep_names {
-        bindgen.arg("--keep-debug");
-    } else {
-        bindgen.args(["--remove-name-section", "--remove-producers-section"]);
-    }
-    run(&mut bindgen)?;
+    bindgen::generate(wasm, out, keep_names)?;
     let bg = out.join(format!("{CRATE}_bg.wasm"));
     // binaryen from npm: Debian's wasm-opt (108) emits modules that fail to load.
     let mut opt = process::command(&npm_bin("wasm-opt").to_string_lossy());

@@ -68,16 +68,26 @@ impl Options {
     }
 }
 
-/// `cargo install cargo-fuzz` when `cargo fuzz` is missing. `--locked`
-/// first, for the versions its authors tested; without it if that fails
-/// (the registry mirror may lack a locked version).
+/// The cargo-fuzz release installed, with its own lock file (`--locked`
+/// resolves on this registry: checked).
+const CARGO_FUZZ: &str = "0.13.2";
+
+/// `cargo install --locked cargo-fuzz` at exactly [`CARGO_FUZZ`] when `cargo
+/// fuzz` is missing or another version. Never unlocked: a failure is reported.
 fn ensure_cargo_fuzz() -> Result<(), String> {
-    if output(process::cargo().args(["fuzz", "--version"])).is_some() {
+    let have = output(process::cargo().args(["fuzz", "--version"]));
+    // "cargo-fuzz 0.13.2"
+    if have.is_some_and(|v| v.split_whitespace().nth(1) == Some(CARGO_FUZZ)) {
         return Ok(());
     }
-    eprintln!("setup: installing cargo-fuzz from crates.io (a few minutes, once per machine)");
-    run(process::cargo().args(["install", "cargo-fuzz", "--locked"]))
-        .or_else(|_| run(process::cargo().args(["install", "cargo-fuzz"])))
+    eprintln!("setup: installing cargo-fuzz {CARGO_FUZZ} from crates.io (a few minutes, once per machine)");
+    run(process::cargo().args([
+        "install",
+        "cargo-fuzz",
+        "--locked",
+        "--version",
+        &format!("={CARGO_FUZZ}"),
+    ]))
 }
 
 /// The targets: one per file in fuzz/fuzz_targets, in name order.

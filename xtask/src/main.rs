@@ -3,6 +3,7 @@
 //! Each task installs what it needs first (see `setup`), so the two commands
 //! in the README work on a fresh machine.
 
+mod bindgen;
 mod build;
 mod fuzz;
 mod process;
@@ -36,6 +37,8 @@ fn main() -> ExitCode {
         Some("demo") => demo(&args[1..]),
         Some("bench") => bench(),
         Some("fuzz") => fuzz::run_all(&args[1..]),
+        // Not a task: cargo runs the wasm32 test binaries through this (see test.rs).
+        Some(bindgen::RUNNER) => bindgen::run_test_runner(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -99,6 +102,7 @@ fn bench() -> Result<(), String> {
         process::node()
             .arg("tests/bench/bench.mjs")
             .arg("--sim")
-            .arg(server.url()),
+            .arg(server.url())
+            .env("MDE_SIM_SECRET", server.secret()),
     )
 }

@@ -4,7 +4,8 @@
 //! Only crates.io, npm and Debian's apt are reachable on the machines this
 //! runs on, so every tool comes from one of them (see README, "Set-up").
 
-use crate::process::{self, command, output, repo_root, run};
+use crate::bindgen;
+use crate::process::{command, output, repo_root, run};
 use std::fs;
 use std::path::Path;
 
@@ -16,11 +17,11 @@ pub fn ensure_all() -> Result<(), String> {
     ensure_browsers()
 }
 
-/// The wasm target, the wasm-bindgen CLI matching Cargo.lock, and npm's tools
-/// (binaryen's wasm-opt among them).
+/// The wasm target and npm's tools (binaryen's wasm-opt among them).
+/// wasm-bindgen is not installed: it is a dependency of xtask itself.
 pub fn ensure_build_tools() -> Result<(), String> {
     ensure_wasm_target()?;
-    ensure_wasm_bindgen()?;
+    bindgen::check_version()?;
     ensure_npm()
 }
 
@@ -31,19 +32,6 @@ fn ensure_wasm_target() -> Result<(), String> {
     }
     eprintln!("setup: adding the Rust target {WASM_TARGET}");
     run(command("rustup").args(["target", "add", WASM_TARGET]))
-}
-
-/// The CLI must be exactly the library's version, or its output will not load.
-fn ensure_wasm_bindgen() -> Result<(), String> {
-    let wanted = locked_version("wasm-bindgen")?;
-    let have = output(command("wasm-bindgen").arg("--version"));
-    if have.is_some_and(|v| v.split_whitespace().nth(1) == Some(wanted.as_str())) {
-        return Ok(());
-    }
-    eprintln!("setup: installing wasm-bindgen-cli {wanted} from crates.io (a few minutes, once per machine)");
-    // Not `--locked`: the CLI's own lock file names a crate version the
-    // registry mirror lacks; the version pin is what matters.
-    run(process::cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted]))
 }
 
 /// The version of `name` recorded in Cargo.lock.

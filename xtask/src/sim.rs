@@ -22,6 +22,7 @@ pub fn build(release: bool) -> Result<PathBuf, String> {
 pub struct Sim {
     child: Child,
     url: String,
+    secret: String,
 }
 
 impl Sim {
@@ -37,17 +38,20 @@ impl Sim {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let stdout = child.stdout.take().ok_or("no stdout from the simulator")?;
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let url = line
-            .trim()
-            .strip_prefix("mde-sim listening on ")
-            .map(str::to_owned);
-        match url {
-            Some(url) => Ok(Sim { child, url }),
-            None => {
+        let mut stdout = BufReader::new(stdout);
+        let mut line = |prefix: &str| {
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            line.trim().strip_prefix(prefix).map(str::to_owned)
+        };
+        // Where it listens, then the secret `/_sim` wants.
+        let url = line("mde-sim listening on ");
+        let secret = line("mde-sim control secret: ");
+        match (url, secret) {
+            (Some(url), Some(secret)) => Ok(Sim { child, url, secret }),
+            _ => {
                 let _ = child.kill();
-                Err(format!("the simulator did not start (it printed {line:?})"))
+                Err("the simulator did not start (no listening and secret lines)".to_owned())
             }
         }
     }
@@ -55,6 +59,11 @@ impl Sim {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// What `/_sim` wants in `x-sim-secret`; drivers get it as `MDE_SIM_SECRET`.
+    pub fn secret(&self) -> &str {
+        &self.secret
     }
 }
 

@@ -3,19 +3,21 @@
 
 use crate::process::{self, command, describe, node, npm_bin};
 use crate::sim::{self, Sim};
-use crate::{build, setup};
+use crate::{bindgen, build, setup};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 /// The runtimes the conformance suite runs in: a name and the command that
-/// runs the suite there (each prints `ok`/`not ok` lines and a count).
-fn runtimes() -> Vec<(&'static str, Command)> {
+/// runs the suite there (each prints `ok`/`not ok` lines and a count). The
+/// browsers serve their page on the port given, whose origin the simulator allows.
+fn runtimes(pages: &BrowserPages) -> Vec<(&'static str, Command)> {
     let mut deno = command(&npm_bin("deno").to_string_lossy());
     deno.args([
         "run",
         "--no-prompt",
         "--allow-net=127.0.0.1",
         "--allow-read=.",
+        "--allow-env=MDE_SIM_SECRET",
         "tests/runtimes/host.mjs",
     ]);
     let mut node_host = node();
@@ -24,12 +26,14 @@ fn runtimes() -> Vec<(&'static str, Command)> {
     workerd.arg("tests/runtimes/workerd.mjs");
     let mut chromium = node();
     chromium.arg("tests/runtimes/chromium.mjs");
+    chromium.args(["--page-port", &pages.chromium.to_string()]);
     // Bun (JavaScriptCore) runs host.mjs itself; `--no-install` so it never fetches packages.
     let mut bun = command(&npm_bin("bun").to_string_lossy());
     bun.args(["--no-install", "run", "tests/runtimes/host.mjs"]);
     // Debian's firefox-esr (SpiderMonkey), headless, driven without WebDriver.
     let mut firefox = node();
     firefox.arg("tests/runtimes/firefox.mjs");
+    firefox.args(["--page-port", &pages.firefox.to_string()]);
     vec![
         ("Node", node_host),
         ("Deno", deno),
@@ -40,12 +44,39 @@ fn runtimes() -> Vec<(&'static str, Command)> {
     ]
 }
 
-/// A loopback URL where nothing listens, for the connection-refused test.
-fn refused_url() -> Result<String, String> {
+/// A loopback port nothing listens on right now.
+fn free_port() -> Result<u16, String> {
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot bind: {e}"))?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-    Ok(format!("http://127.0.0.1:{port}"))
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
+
+/// The ports the browser suites serve their pages on.
+struct BrowserPages {
+    chromium: u16,
+    firefox: u16,
+}
+
+impl BrowserPages {
+    fn reserve() -> Result<BrowserPages, String> {
+        Ok(BrowserPages {
+            chromium: free_port()?,
+            firefox: free_port()?,
+        })
+    }
+
+    /// `--allow-origin` for each page, so they may call the simulator.
+    fn allow_origins(&self) -> Vec<String> {
+        [self.chromium, self.firefox]
+            .iter()
+            .flat_map(|port| {
+                [
+                    "--allow-origin".to_owned(),
+                    format!("http://127.0.0.1:{port}"),
+                ]
+            })
+            .collect()
+    }
 }
 
 #[derive(Default)]
@@ -109,8 +140,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         step("building pkg/ and pkg-edge/");
         build::package()?;
         let sim_bin = sim::build(false)?;
-        let server = Sim::start(&sim_bin, &[])?;
-        let refused = refused_url()?;
+        let pages = BrowserPages::reserve()?;
+        let allow = pages.allow_origins();
+        let allow: Vec<&str> = allow.iter().map(String::as_str).collect();
+        let server = Sim::start(&sim_bin, &allow)?;
+        let refused = format!("http://127.0.0.1:{}", free_port()?);
         step("the TypeScript types (deno check)");
         check(
             &mut tally,
@@ -138,11 +172,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 ])
                 .env(
                     "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                    "wasm-bindgen-test-runner",
+                    bindgen::test_runner()?,
                 )
-                .env("MDE_SIM_URL", server.url()),
+                .env("MDE_SIM_URL", server.url())
+                .env("MDE_SIM_SECRET", server.secret()),
         );
-        for (name, mut runner) in runtimes() {
+        for (name, mut runner) in runtimes(&pages) {
             if let Some(filter) = args.get(1) {
                 runner.args(["--only", filter]);
             }
@@ -150,7 +185,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
             counted(
                 &mut tally,
                 name,
-                runner.args(["--sim", server.url(), "--refused", &refused]),
+                runner
+                    .args(["--sim", server.url(), "--refused", &refused])
+                    .env("MDE_SIM_SECRET", server.secret()),
             );
         }
         step("the edge Worker in workerd, against the simulator's API and Entra ID");
