@@ -274,8 +274,6 @@ const LOCAL_STATUS = {
   aborted: 504,
 };
 const LOCAL_CODE = { invalid_input: "InvalidInput", not_cancellable: "BadRequest" };
-/** Entra's refusals carry its HTTP status and an AADSTS code; Defender's never do. */
-const isEntraFailure = (e) => e.kind === "unauthorized" && (e.status_code == null || /^AADSTS/.test(e.error_code ?? ""));
 const DEFAULT_CODE = {
   400: "BadRequest",
   401: "Unauthorized",
@@ -298,10 +296,11 @@ function upstreamError(e, log, env) {
   let status;
   let code;
   let message = e.message;
+  const entra = e.source === "entra";
   if (e.kind in LOCAL_STATUS) {
     status = LOCAL_STATUS[e.kind];
     code = LOCAL_CODE[e.kind] ?? DEFAULT_CODE[status];
-  } else if (isEntraFailure(e)) {
+  } else if (entra) {
     status = 502;
     code = "UpstreamAuthenticationFailed";
     // A failing token function is wrapped by the package; its own error is in `cause`.
@@ -321,7 +320,7 @@ function upstreamError(e, log, env) {
   const target = remote || crypto.randomUUID();
   log.correlation_id = target;
   const headers = new Headers({ "Content-Type": ODATA_JSON, "OData-Version": "4.0", "Cache-Control": "no-store" });
-  headers.set(remote ? (isEntraFailure(e) ? "client-request-id" : "mise-correlation-id") : "request-id", target);
+  headers.set(remote ? (entra ? "client-request-id" : "mise-correlation-id") : "request-id", target);
   if (e.retry_after_seconds != null) headers.set("Retry-After", String(e.retry_after_seconds));
   const body = JSON.stringify({ error: { code, message: redact(message, env), target } });
   return new Response(body, { status, headers });

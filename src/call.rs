@@ -373,7 +373,15 @@ impl Call {
     fn done(&mut self, result: Result<ActionResponse, Error>) -> Step {
         self.phase = Phase::Over;
         let sent = self.sent;
-        Step::Done(Box::new(result.map_err(|e| e.with_attempts(sent))))
+        // A token that Entra would not give counts the requests made for it.
+        Step::Done(Box::new(result.map_err(|e| {
+            let entra = if e.source() == Source::Entra {
+                e.attempts()
+            } else {
+                0
+            };
+            e.with_attempts(sent + entra)
+        })))
     }
 
     /// The token, or any run of it, out of everything an error says.

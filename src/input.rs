@@ -45,9 +45,18 @@ impl MachineActionId {
                 _ => b.is_ascii_hexdigit(),
             });
         if !well_formed {
-            return Err(Error::invalid_input(
-                "machineActionId must be a GUID like 5382f7ea-7557-4ab7-9782-d50480024a4e (36 characters, hex digits and hyphens, nothing around it).",
-            ));
+            let braced = matches!(
+                (bytes.first(), bytes.last()),
+                (Some(b'{'), Some(b'}')) | (Some(b'('), Some(b')'))
+            );
+            let hex = |b: &[u8]| b.iter().all(u8::is_ascii_hexdigit);
+            return Err(Error::invalid_input(if braced {
+                "machineActionId must be the GUID alone: remove the braces, like 5382f7ea-7557-4ab7-9782-d50480024a4e."
+            } else if bytes.len() == 32 && hex(bytes) {
+                "machineActionId needs its hyphens: a GUID is written 8-4-4-4-12, like 5382f7ea-7557-4ab7-9782-d50480024a4e."
+            } else {
+                "machineActionId must be a GUID like 5382f7ea-7557-4ab7-9782-d50480024a4e (36 characters, hex digits and hyphens, nothing around it)."
+            }));
         }
         Ok(MachineActionId(text.to_ascii_lowercase()))
     }

@@ -185,6 +185,13 @@ mod platform {
     }
 }
 
+/// `T` from a JS value with serde-wasm-bindgen; `None` when the value does
+/// not have `T`'s shape.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn from_js<T: DeserializeOwned>(value: wasm_bindgen::JsValue) -> Option<T> {
+    serde_wasm_bindgen::from_value(value).ok()
+}
+
 #[cfg(target_arch = "wasm32")]
 mod platform {
     use super::RawJson;
@@ -197,7 +204,7 @@ mod platform {
     }
 
     pub(super) fn decode<T: DeserializeOwned>(json: &RawJson) -> Option<T> {
-        serde_wasm_bindgen::from_value(json.clone()).ok()
+        super::from_js(json.clone())
     }
 
     pub(super) fn is_object(json: &RawJson) -> bool {

@@ -212,3 +212,15 @@ fn a_base_url_with_a_dot_segment_in_any_spelling_is_refused() {
     }
     assert!(BaseUrl::parse("https://proxy.example.com/v%2e1/").is_ok());
 }
+
+#[test]
+fn a_braced_or_hyphenless_guid_is_refused_with_advice_on_fixing_it() {
+    let braced = MachineActionId::parse(&format!("{{{ID}}}")).unwrap_err();
+    assert!(
+        braced.message().contains("remove the braces"),
+        "{}",
+        braced.message()
+    );
+    let bare = MachineActionId::parse(&ID.replace('-', "")).unwrap_err();
+    assert!(bare.message().contains("hyphens"), "{}", bare.message());
+}

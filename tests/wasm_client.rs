@@ -7,7 +7,7 @@ use mde_machine_actions::entra::{ClientCredentialsConfig, Cloud};
 use mde_machine_actions::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
 use mde_machine_actions::outcome::CancelOutcome;
 use mde_machine_actions::wasm::{ClientCredentials, MachineActionsClient, TokenSource};
-use mde_machine_actions::{ActionStatus, ErrorKind};
+use mde_machine_actions::{ActionStatus, ErrorKind, Source};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -131,20 +131,34 @@ async fn a_finished_action_cannot_be_cancelled() {
 }
 
 #[wasm_bindgen_test]
-async fn a_second_cancel_is_already_cancelled() {
+async fn a_second_cancel_with_another_comment_is_already_cancelled() {
     reset().await;
     let client = client("sim-token");
-    let comment = Comment::parse("twice").unwrap();
     let first = client
-        .cancel(&id(PENDING), &comment, None, None)
+        .cancel(&id(PENDING), &Comment::parse("first").unwrap(), None, None)
         .await
         .unwrap();
     assert_eq!(first.outcome, Some(CancelOutcome::Cancelled));
     let second = client
-        .cancel(&id(PENDING), &comment, None, None)
+        .cancel(&id(PENDING), &Comment::parse("second").unwrap(), None, None)
         .await
         .unwrap();
     assert_eq!(second.outcome, Some(CancelOutcome::AlreadyCancelled));
+}
+
+#[wasm_bindgen_test]
+async fn the_same_comment_again_within_the_clock_skew_reads_as_this_calls_own_cancel() {
+    // Indistinguishable from the runtime resending the first request.
+    reset().await;
+    let client = client("sim-token");
+    let comment = Comment::parse("twice").unwrap();
+    for _ in 0..2 {
+        let result = client
+            .cancel(&id(PENDING), &comment, None, None)
+            .await
+            .unwrap();
+        assert_eq!(result.outcome, Some(CancelOutcome::Cancelled));
+    }
 }
 
 #[wasm_bindgen_test]
@@ -175,6 +189,44 @@ async fn a_failed_refresh_keeps_serving_a_token_that_is_still_valid() {
         credentials.token_requests(),
         2,
         "one failed refresh, then the old token serves without asking again"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn entra_throttling_is_retried_within_the_deadline() {
+    reset().await;
+    control(
+        "POST",
+        "/faults",
+        r#"{"path_contains":"oauth2","times":2,"status":429,"headers":{"Retry-After":"1"},"json":{"error":"temporarily_unavailable","error_codes":[50196]}}"#,
+    )
+    .await;
+    let (credentials, client) = credentials_client(300);
+    client.get(&id(PENDING), None, None).await.unwrap();
+    assert_eq!(
+        credentials.token_requests(),
+        1,
+        "one token request, tried three times"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn entra_failing_for_good_is_a_server_error_from_entra_with_its_requests_counted() {
+    reset().await;
+    control(
+        "POST",
+        "/faults",
+        r#"{"path_contains":"oauth2","times":0,"status":503,"body":"Entra is down"}"#,
+    )
+    .await;
+    let (_, client) = credentials_client(300);
+    let error = client.get(&id(PENDING), None, None).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Server);
+    assert_eq!(error.source(), Source::Entra);
+    assert_eq!(
+        error.attempts(),
+        3,
+        "three requests to Entra, none to Defender"
     );
 }
 

@@ -4,7 +4,7 @@
 // put in the URL), and every string that came from a server is rendered with textContent /
 // text nodes, never as HTML.
 
-import init, { MachineActionsClient, isMachineActionError } from "../pkg/mde_machine_actions.js";
+import init, { MachineActionsClient, checkMachineActionId, isMachineActionError } from "../pkg/mde_machine_actions.js";
 import { TokenSlots } from "./tokens.js";
 
 const SIM_TOKEN = "sim-token";
@@ -14,8 +14,8 @@ const CANCEL_PERMISSIONS = [
   "Machine.RestrictExecution", "Machine.StopAndQuarantine", "Machine.Offboard",
 ];
 const READ_PERMISSIONS = ["Machine.Read.All or Machine.ReadWrite.All (application)", "Machine.Read or Machine.ReadWrite (delegated)"];
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const GUID_SHAPE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+/** Completes a typed prefix into an id the package accepts, if it can become one. */
+const COMPLETION = "00000000-0000-0000-0000-000000000000";
 const OPEN_STATES = new Set(["Pending", "InProgress"]);
 /** What an analyst can do about an action that finished before the cancel. */
 const FINAL_ADVICE = {
@@ -192,23 +192,23 @@ function setFieldError(input, errorEl, message) {
   }
 }
 
-/** "valid", "empty", "partial" (could still become a GUID) or "invalid". */
+/**
+ * "valid", "empty", "partial" (could still become a valid id: the package
+ * accepts it completed with zeros) or "invalid" — all by the package's rule.
+ */
 function classifyId(raw) {
   const v = raw.trim();
   if (v === "") return "empty";
-  if (GUID.test(v)) return "valid";
-  const prefix = v.length < GUID_SHAPE.length &&
-    [...v].every((c, i) => (GUID_SHAPE[i] === "-" ? c === "-" : /[0-9a-f]/i.test(c)));
-  return prefix ? "partial" : "invalid";
+  if (checkMachineActionId(v) === null) return "valid";
+  const partial = v.length < COMPLETION.length && checkMachineActionId(v + COMPLETION.slice(v.length)) === null;
+  return partial ? "partial" : "invalid";
 }
 
 function idMessage(raw, state) {
   const v = raw.trim();
   if (state === "empty") return "Enter the machine action ID.";
   if (state === "partial") return `Too short: a machine action ID has 36 characters (you have ${v.length}).`;
-  if (/^[{(].*[})]$/.test(v)) return "Remove the braces: enter the GUID alone, like 0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01.";
-  if (/^[0-9a-f]{32}$/i.test(v)) return "Add the hyphens: a GUID is written 8-4-4-4-12, like 0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01.";
-  return "Not a GUID: use 36 characters — hex digits 0–9, a–f and hyphens — like 0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01.";
+  return checkMachineActionId(v);
 }
 
 /** Checks the ID; `final` also rejects an empty or incomplete one. Returns the trimmed ID or null. */
@@ -615,6 +615,13 @@ function advice(err, op) {
   }
 }
 
+/** Where a failure came from, as the package says (`error.source`). */
+const SOURCES = {
+  defender: "Defender's API (or the proxy in front of it)",
+  entra: "Entra ID, while getting a token",
+  client: "This side: an input, the token, the client's quota, or Stop",
+};
+
 function renderError(err, op, id) {
   if (!isMachineActionError(err)) {
     renderFailure("Unexpected error", ["Reload the page and try again."], String(err && err.message ? err.message : err));
@@ -630,14 +637,15 @@ function renderError(err, op, id) {
   const facts = h("dl", { class: "facts" },
     fact("Request", op === "cancel" ? `Cancel ${id}` : `Get ${id}`),
     typeof err.action_status === "string" && err.action_status ? fact("Final status", statusBadge(err.action_status)) : null,
-    attempts ? fact("Attempts", h("span", { id: "error-attempts" }, `${attempts} requests (the first and ${attempts - 1} automatic ${attempts - 1 === 1 ? "retry" : "retries"})`)) : null,
+    attempts ? fact("Requests", h("span", { id: "error-attempts" }, `${attempts} requests sent (retries and read-back included)`)) : null,
+    fact("Came from", h("span", { id: "error-source" }, SOURCES[err.source] ?? err.source)),
     err.status_code ? fact("HTTP status", String(err.status_code), err.error_code ? h("span", { class: "sub mono-val" }, err.error_code) : null) : null,
     typeof err.retry_after_seconds === "number" ? fact("Retry after", `${err.retry_after_seconds} s`) : null,
     err.correlation_id ? fact("Correlation ID", correlationValue(err.correlation_id)) : null,
   );
   el.result.replaceChildren(h("article", { class: "result", "aria-labelledby": "result-heading" }, box, facts));
   revealResult();
-  announce(err.kind === "not_cancellable" ? `${title}. Nothing was changed.` : `Error: ${title}.${attempts ? ` Gave up after ${attempts} attempts.` : ""}`);
+  announce(err.kind === "not_cancellable" ? `${title}. Nothing was changed.` : `Error: ${title}.${err.retryable ? " Trying again later may work." : ""}`);
 }
 
 /** On a narrow screen the result is below the form: bring its top into view. */

@@ -184,6 +184,9 @@ export class MachineActionError extends Error {
 /** Cancels a pending machine action: `POST {baseUrl}/api/machineactions/{id}/cancel`. */
 export function cancelMachineAction(options: CancelMachineActionOptions): Promise<CancelResult>;
 
+/** `null` for a machine action id the package would send, else the message it would refuse it with. */
+export function checkMachineActionId(value: unknown): string | null;
+
 /** True for errors this package made; false for anything else, an Error named "MachineActionError" included. */
 export function isMachineActionError(value: unknown): value is MachineActionError;
 

@@ -179,6 +179,17 @@ fn credentials_from(options: &JsValue) -> Result<ClientCredentials, Error> {
     ))
 }
 
+/// `checkMachineActionId(value)`: `null` for an id the package would send,
+/// else the message it would refuse it with — so a form checks ids by the
+/// package's rule, not one of its own.
+#[wasm_bindgen(js_name = checkMachineActionId, skip_typescript)]
+pub fn check_machine_action_id(value: JsValue) -> JsValue {
+    match action_id(argument(value)) {
+        Ok(_) => JsValue::NULL,
+        Err(error) => JsValue::from_str(error.message()),
+    }
+}
+
 /// `isMachineActionError(value)`: true for errors this package throws.
 #[wasm_bindgen(js_name = isMachineActionError, skip_typescript)]
 pub fn is_machine_action_error(value: &JsValue) -> bool {

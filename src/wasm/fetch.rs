@@ -85,14 +85,16 @@ enum Read {
 /// The body, chunk by chunk, in bytes: reading stops (and the stream is
 /// cancelled, closing the connection) as soon as it passes
 /// [`MAX_BODY_BYTES`], so an endless or huge body costs at most that much
-/// memory, in every runtime. Bytes that are not UTF-8 read as U+FFFD, as
-/// `text()` reads them.
+/// memory, in every runtime. The chunks wait on the JS side and are copied
+/// into wasm memory once, at their exact size. Bytes that are not UTF-8 read
+/// as U+FFFD, as `text()` reads them.
 async fn read_bounded(response: &Response) -> Result<String, Read> {
     let Some(stream) = response.body() else {
         return Ok(String::new());
     };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let mut bytes: Vec<u8> = Vec::new();
+    let chunks = Array::new();
+    let mut total = 0usize;
     loop {
         let next = JsFuture::from(reader.read()).await.map_err(Read::Failed)?;
         let done = Reflect::get(&next, &JsValue::from_str("done")).unwrap_or_default();
@@ -102,14 +104,20 @@ async fn read_bounded(response: &Response) -> Result<String, Read> {
         let chunk: Uint8Array = Reflect::get(&next, &JsValue::from_str("value"))
             .map_err(Read::Failed)?
             .unchecked_into();
-        let length = chunk.length() as usize;
-        if bytes.len() + length > MAX_BODY_BYTES {
+        total += chunk.length() as usize;
+        if total > MAX_BODY_BYTES {
             let _ = reader.cancel();
             return Err(Read::TooLarge);
         }
-        let start = bytes.len();
-        bytes.resize(start + length, 0);
-        chunk.copy_to(&mut bytes[start..]);
+        chunks.push(&chunk);
+    }
+    let mut bytes = vec![0u8; total];
+    let mut at = 0;
+    for chunk in chunks.iter() {
+        let chunk: Uint8Array = chunk.unchecked_into();
+        let end = at + chunk.length() as usize;
+        chunk.copy_to(&mut bytes[at..end]);
+        at = end;
     }
     Ok(match String::from_utf8(bytes) {
         Ok(text) => text,

@@ -9,6 +9,7 @@ use super::token::TokenSource;
 use crate::error::Error;
 use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId, Timeout};
 use crate::quota::{Limit, DEFENDER_LIMITS};
+use crate::raw::from_js;
 use crate::retry::RetryPolicy;
 use js_sys::{Function, JsString, Object, Reflect};
 use serde::de::{Deserializer, Visitor};
@@ -244,8 +245,7 @@ pub(super) fn quota_limits(value: &JsValue) -> Result<Vec<Limit>, Error> {
     if !js_sys::Array::is_array(value) {
         return Err(Error::invalid_input(BAD));
     }
-    let windows: Vec<Window> =
-        serde_wasm_bindgen::from_value(value.clone()).map_err(|_| Error::invalid_input(BAD))?;
+    let windows: Vec<Window> = from_js(value.clone()).ok_or(Error::invalid_input(BAD))?;
     let whole = |n: Opt<f64>, max: f64| match n {
         Opt::Given(n) if (1.0..=max).contains(&n) && n.fract() == 0.0 => Ok(n),
         _ => Err(Error::invalid_input(BAD)),
@@ -318,7 +318,7 @@ fn read_object<T: serde::de::DeserializeOwned>(
     if !value.is_object() || value.is_function() {
         return Err(Error::invalid_input(message));
     }
-    serde_wasm_bindgen::from_value(value.clone()).map_err(|_| Error::invalid_input(message))
+    from_js(value.clone()).ok_or(Error::invalid_input(message))
 }
 
 /// The machine action id argument.

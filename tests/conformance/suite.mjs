@@ -762,6 +762,16 @@ const TESTS = [
     (t) => expectInvalid(t, () => t.cancel(overrides), what),
   ]),
 
+  ["checkMachineActionId answers by the package's own rule: null, or the message a call would refuse with", async (t) => {
+    equal(t.pkg.checkMachineActionId(PENDING), null, "a GUID");
+    equal(t.pkg.checkMachineActionId(PENDING.toUpperCase()), null, "any case");
+    check(/braces/.test(t.pkg.checkMachineActionId(`{${PENDING}}`)), "braces are named");
+    check(/hyphens/.test(t.pkg.checkMachineActionId(PENDING.replaceAll("-", ""))), "missing hyphens are named");
+    const refused = await t.rejects(t.cancel({ machineActionId: "abc" }), "invalid_input");
+    equal(t.pkg.checkMachineActionId("abc"), refused.message, "the same message as the call");
+    check(typeof t.pkg.checkMachineActionId(42) === "string", "a number");
+  }],
+
   ["isMachineActionError is false for other values", async (t) => {
     check(!t.pkg.isMachineActionError(new Error("x")), "plain Error");
     check(!t.pkg.isMachineActionError({ name: "MachineActionError" }), "plain object");

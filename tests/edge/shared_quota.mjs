@@ -12,7 +12,7 @@
 
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { freePort, parseArgs, startSim, waitForHttp, PENDING_AV_SCAN, PENDING_COLLECT, PENDING_ISOLATE } from "../support.mjs";
+import { freePort, parseArgs, simControl, startSim, waitForHttp, PENDING_AV_SCAN, PENDING_COLLECT, PENDING_ISOLATE } from "../support.mjs";
 import { assert, eq, suite } from "./harness.mjs";
 import { ROOT, startWorkerd, writeConfig } from "./workerd.mjs";
 
@@ -40,12 +40,13 @@ const json = async (r) => {
 };
 
 try {
-  const { child: simChild, url: SIM } = await startSim(simBin, [
+  const started = await startSim(simBin, [
     "--max-lifetime-secs", "300", "--quota", `${QUOTA.calls}/${QUOTA.windowMs}`,
     "--entra-tenant", TENANT, "--entra-client-id", CLIENT_ID, "--entra-client-secret", SECRET,
   ]);
+  const { child: simChild, url: SIM } = started;
   children.push(simChild);
-  const sim = (method, path, body) => fetch(`${SIM}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) }).then(json);
+  const sim = (method, path, body) => simControl(started, method, path.replace(/^\/_sim/, ""), body);
   const resetQuota = (limits = [QUOTA]) => sim("PUT", "/_sim/quota", { limits: limits.map((l) => ({ calls: l.calls, window_ms: l.windowMs })) });
 
   const env = (quota) => ({
