@@ -6,7 +6,7 @@
 //! caller gets everything Defender sent — unknown fields, and optional fields
 //! of an unexpected type — while the core decides on the typed view.
 
-use crate::model::{ActionState, BodyProblem, CANONICAL_FIELDS, SPELLING_VARIANTS};
+use crate::model::{ActionState, ActionType, BodyProblem, CANONICAL_FIELDS, SPELLING_VARIANTS};
 use serde::de::DeserializeOwned;
 
 /// A parsed JSON value: the engine's own (a `JsValue`) in wasm,
@@ -78,21 +78,9 @@ pub(crate) fn decode<T: DeserializeOwned>(json: &RawJson) -> Option<T> {
 /// absent from the body is set to null, and `status`/`type` get their
 /// canonical spelling. Everything else stays as sent.
 fn canonicalise(json: &mut RawJson, state: &ActionState) {
-    for (canonical, variant) in SPELLING_VARIANTS {
-        if !platform::has(json, canonical) && platform::has(json, variant) {
-            platform::rename(json, variant, canonical);
-        }
-    }
-    for field in CANONICAL_FIELDS {
-        if !platform::has(json, field) {
-            platform::set_null(json, field);
-        }
-    }
-    for (field, canonical) in state.respellings() {
-        if platform::string(json, field).is_some_and(|sent| sent != canonical) {
-            platform::set_string(json, field, canonical);
-        }
-    }
+    let status = state.status.as_str();
+    let action_type = state.action_type.as_ref().map(ActionType::as_str);
+    platform::canonicalise(json, status, action_type);
 }
 
 /// Why a text did not parse. A text whose brackets or last string are still
@@ -138,7 +126,7 @@ fn unparsable(text: &str) -> BodyProblem {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod platform {
-    use super::RawJson;
+    use super::{RawJson, CANONICAL_FIELDS, SPELLING_VARIANTS};
     use serde::de::DeserializeOwned;
     use serde_json::Value;
 
@@ -154,33 +142,28 @@ mod platform {
         json.is_object()
     }
 
-    pub(super) fn has(json: &RawJson, key: &str) -> bool {
-        json.get(key).is_some()
-    }
-
-    pub(super) fn string<'a>(json: &'a RawJson, key: &str) -> Option<&'a str> {
-        json.get(key)?.as_str()
-    }
-
-    pub(super) fn set_null(json: &mut RawJson, key: &str) {
-        set(json, key, Value::Null);
-    }
-
-    pub(super) fn set_string(json: &mut RawJson, key: &str, value: &str) {
-        set(json, key, Value::String(value.to_owned()));
-    }
-
-    pub(super) fn rename(json: &mut RawJson, from: &str, to: &str) {
-        if let Some(object) = json.as_object_mut() {
-            if let Some(value) = object.shift_remove(from) {
-                object.insert(to.to_owned(), value);
+    /// The canonical shape (see [`super::canonicalise`]): a variant moves to
+    /// its canonical name when that is absent; absent canonical fields become
+    /// null; `status` and `type`, when strings, take their canonical spelling.
+    pub(super) fn canonicalise(json: &mut RawJson, status: &str, action_type: Option<&str>) {
+        let Some(object) = json.as_object_mut() else {
+            return;
+        };
+        for (canonical, variant) in SPELLING_VARIANTS {
+            if !object.contains_key(canonical) {
+                if let Some(value) = object.shift_remove(variant) {
+                    object.insert(canonical.to_owned(), value);
+                }
             }
         }
-    }
-
-    fn set(json: &mut RawJson, key: &str, value: Value) {
-        if let Some(object) = json.as_object_mut() {
-            object.insert(key.to_owned(), value);
+        for field in CANONICAL_FIELDS {
+            object.entry(field).or_insert(Value::Null);
+        }
+        for (field, canonical) in [("status", Some(status)), ("type", action_type)] {
+            if let (Some(Value::String(sent)), Some(canonical)) = (object.get_mut(field), canonical)
+            {
+                canonical.clone_into(sent);
+            }
         }
     }
 }
@@ -194,10 +177,47 @@ pub(crate) fn from_js<T: DeserializeOwned>(value: wasm_bindgen::JsValue) -> Opti
 
 #[cfg(target_arch = "wasm32")]
 mod platform {
-    use super::RawJson;
-    use js_sys::Reflect;
+    use super::{RawJson, CANONICAL_FIELDS, SPELLING_VARIANTS};
+    use js_sys::{Array, JsString};
     use serde::de::DeserializeOwned;
-    use wasm_bindgen::JsValue;
+    use wasm_bindgen::prelude::*;
+
+    // The canonical shape applied by the engine in one call, from the field
+    // lists the core defines (made into JS arrays once): crossing into JS once
+    // per field costs more than the whole parse.
+    #[wasm_bindgen(inline_js = r#"
+export function canonicalise(o, fields, variants, status, type) {
+  for (let i = 0; i < variants.length; i += 2) {
+    if (o[variants[i]] === undefined && o[variants[i + 1]] !== undefined) {
+      o[variants[i]] = o[variants[i + 1]];
+      delete o[variants[i + 1]];
+    }
+  }
+  for (const f of fields) if (o[f] === undefined) o[f] = null;
+  if (typeof o.status === "string") o.status = status;
+  if (type !== undefined && typeof o.type === "string") o.type = type;
+}
+"#)]
+    extern "C" {
+        #[wasm_bindgen(js_name = canonicalise)]
+        fn canonicalise_js(
+            o: &JsValue,
+            fields: &Array,
+            variants: &Array,
+            status: &str,
+            action_type: Option<String>,
+        );
+    }
+
+    thread_local! {
+        static NAMES: (Array, Array) = (
+            CANONICAL_FIELDS.iter().map(|f| JsString::from(*f)).collect(),
+            SPELLING_VARIANTS
+                .iter()
+                .flat_map(|(c, v)| [JsString::from(*c), JsString::from(*v)])
+                .collect(),
+        );
+    }
 
     pub(super) fn parse(text: &str) -> Option<RawJson> {
         js_sys::JSON::parse(text).ok()
@@ -208,37 +228,19 @@ mod platform {
     }
 
     pub(super) fn is_object(json: &RawJson) -> bool {
-        json.is_object() && !js_sys::Array::is_array(json)
+        json.is_object() && !Array::is_array(json)
     }
 
-    fn get(json: &RawJson, key: &str) -> JsValue {
-        Reflect::get(json, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    /// See the native `canonicalise`: the same rules, applied in one call.
+    pub(super) fn canonicalise(json: &mut RawJson, status: &str, action_type: Option<&str>) {
+        NAMES.with(|(fields, variants)| {
+            canonicalise_js(
+                json,
+                fields,
+                variants,
+                status,
+                action_type.map(str::to_owned),
+            )
+        });
     }
-
-    pub(super) fn has(json: &RawJson, key: &str) -> bool {
-        !get(json, key).is_undefined()
-    }
-
-    pub(super) fn string(json: &RawJson, key: &str) -> Option<String> {
-        get(json, key).as_string()
-    }
-
-    pub(super) fn set_null(json: &mut RawJson, key: &str) {
-        let _ = Reflect::set(json, &JsValue::from_str(key), &JsValue::NULL);
-    }
-
-    pub(super) fn set_string(json: &mut RawJson, key: &str, value: &str) {
-        let _ = Reflect::set(json, &JsValue::from_str(key), &JsValue::from_str(value));
-    }
-
-    pub(super) fn rename(json: &mut RawJson, from: &str, to: &str) {
-        let value = get(json, from);
-        let _ = Reflect::set(json, &JsValue::from_str(to), &value);
-        let _ = Reflect::delete_property(
-            json.unchecked_ref::<js_sys::Object>(),
-            &JsValue::from_str(from),
-        );
-    }
-
-    use wasm_bindgen::JsCast;
 }

@@ -53,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(state.cancellation_comment, text_of("cancellationComment"));
     assert_eq!(state.action_type, text_of("type").map(ActionType::from));
     assert_eq!(
-        state.commands.as_ref().map(Vec::len),
+        state.command_statuses.as_ref().map(Vec::len),
         value
             .get("commands")
             .and_then(Value::as_array)

@@ -17,7 +17,7 @@ mod state;
 mod values;
 
 pub use action::MachineAction;
-pub use state::ActionState;
+pub use state::{ActionState, CommandStatus};
 pub(crate) use values::object;
 pub use values::{ActionStatus, ActionType, Command, CommandRecord, FileInfo, RelatedFileInfo};
 

@@ -1,6 +1,6 @@
 //! The fields of a MachineAction that the client decides on.
 
-use super::values::{ActionStatus, ActionType, Command};
+use super::values::{object, ActionStatus, ActionType};
 use super::BodyProblem;
 use crate::lenient;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -29,9 +29,33 @@ pub struct ActionState {
     /// `cancellationDateTimeUtc`, ISO 8601 as sent.
     #[serde(default, deserialize_with = "lenient::string")]
     pub cancellation_date_time_utc: Option<String>,
-    /// `commands`: names, or live-response command records.
-    #[serde(default, deserialize_with = "lenient::list")]
-    pub commands: Option<Vec<Command>>,
+    /// `commands`, reduced to what a verdict needs: the `commandStatus` of
+    /// each live-response record (`None` for a name, or anything else). The
+    /// whole records are [`crate::MachineAction::commands`].
+    #[serde(
+        rename = "commands",
+        default,
+        deserialize_with = "lenient::list",
+        skip_serializing
+    )]
+    pub command_statuses: Option<Vec<CommandStatus>>,
+}
+
+/// The `commandStatus` of one entry of `commands` (`Created`, `Completed`,
+/// `Failed`), when it is a record that has one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CommandStatus(pub Option<String>);
+
+impl<'de> Deserialize<'de> for CommandStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Record {
+            #[serde(default, deserialize_with = "lenient::string")]
+            command_status: Option<String>,
+        }
+        object::<D, Record>(d).map(|record| CommandStatus(record.and_then(|r| r.command_status)))
+    }
 }
 
 impl ActionState {
@@ -47,24 +71,12 @@ impl ActionState {
         Ok(self)
     }
 
-    /// The fields whose canonical spelling may differ from what was sent
-    /// (`Canceled` → `Cancelled`, `Live Response` → `LiveResponse`), with
-    /// that spelling.
-    pub(crate) fn respellings(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        [
-            ("status", Some(self.status.as_str())),
-            ("type", self.action_type.as_ref().map(ActionType::as_str)),
-        ]
-        .into_iter()
-        .filter_map(|(field, value)| Some((field, value?)))
-    }
-
     /// True when a live-response command of the action reports `Completed`.
     pub fn has_completed_command(&self) -> bool {
-        self.commands
+        self.command_statuses
             .iter()
             .flatten()
-            .any(|c| c.command_status() == Some("Completed"))
+            .any(|c| c.0.as_deref() == Some("Completed"))
     }
 }
 

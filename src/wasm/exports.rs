@@ -14,7 +14,7 @@ use crate::entra::{ClientCredentialsConfig, Cloud};
 #[cfg(feature = "edge")]
 use crate::error::Error;
 use crate::response::ActionResponse;
-use js_sys::{Object, Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -196,33 +196,49 @@ pub fn is_machine_action_error(value: &JsValue) -> bool {
     error_from_js(value).is_some()
 }
 
+// The result object built by the engine in one call: a crossing per field
+// and per header costs more than the rest of the conversion.
+#[wasm_bindgen(inline_js = r#"
+export function make_result(status_code, reason, headers, json_body, outcome, notice) {
+  const response_headers = {};
+  const parts = headers === "" ? [] : headers.split("\n");
+  for (let i = 0; i + 1 < parts.length; i += 2) response_headers[parts[i]] = parts[i + 1];
+  const result = { status_code, reason, response_headers, json_body };
+  if (outcome !== undefined) Object.assign(result, { outcome, notice: notice ?? null });
+  return result;
+}
+"#)]
+extern "C" {
+    fn make_result(
+        status_code: u16,
+        reason: &str,
+        headers: &str,
+        json_body: &JsValue,
+        outcome: Option<String>,
+        notice: Option<String>,
+    ) -> JsValue;
+}
+
 /// The result object, `{status_code, reason, response_headers, json_body,
 /// outcome, notice}`, with `json_body` the engine's own parsed body (see
-/// [`crate::raw`]): nothing is rebuilt or re-serialised.
+/// [`crate::raw`]): nothing is rebuilt or re-serialised. Header names and
+/// values cannot hold a line break, so they travel as one text.
 fn result_to_js(result: &ActionResponse) -> JsValue {
-    let object = Object::new();
-    let set = |key: &str, value: &JsValue| {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), value);
-    };
-    set("status_code", &JsValue::from(result.status_code));
-    set("reason", &JsValue::from_str(&result.reason));
-    let headers = Object::new();
+    let mut headers = String::new();
     for (name, value) in &result.response_headers {
-        let _ = Reflect::set(
-            &headers,
-            &JsValue::from_str(name),
-            &JsValue::from_str(value),
-        );
+        if !headers.is_empty() {
+            headers.push('\n');
+        }
+        headers.push_str(name);
+        headers.push('\n');
+        headers.push_str(value);
     }
-    set("response_headers", &headers);
-    set("json_body", &result.json_body);
-    if let Some(outcome) = result.outcome {
-        set("outcome", &JsValue::from_str(outcome.as_str()));
-        let notice = result
-            .notice
-            .as_deref()
-            .map_or(JsValue::NULL, JsValue::from_str);
-        set("notice", &notice);
-    }
-    object.into()
+    make_result(
+        result.status_code,
+        &result.reason,
+        &headers,
+        &result.json_body,
+        result.outcome.map(|o| o.as_str().to_owned()),
+        result.notice.clone(),
+    )
 }

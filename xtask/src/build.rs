@@ -144,26 +144,31 @@ fn inline_snippets(out: &Path) -> Result<(), String> {
         }
         let named = format!("from './{relative}';");
         let star = format!(" from \"./{relative}\"");
+        // The snippet's body takes the place of the first line that imports
+        // it; a namespace import becomes an object of its functions.
         let mut lines: Vec<String> = Vec::new();
-        let mut replaced = 0;
+        let mut placed = false;
         for line in glue.lines() {
-            if line.starts_with("import {") && line.ends_with(&named) {
-                replaced += 1;
-            } else if let Some(alias) = line
+            let named_import = line.starts_with("import {") && line.ends_with(&named);
+            let alias = line
                 .strip_prefix("import * as ")
-                .and_then(|rest| rest.strip_suffix(&star))
-            {
+                .and_then(|rest| rest.strip_suffix(&star));
+            if !named_import && alias.is_none() {
+                lines.push(line.to_owned());
+                continue;
+            }
+            if !placed {
                 lines.push(body.clone());
+                placed = true;
+            }
+            if let Some(alias) = alias {
                 lines.push(format!(
                     "const {alias} = {{ __proto__: null, {} }};",
                     names.join(", ")
                 ));
-                replaced += 1;
-            } else {
-                lines.push(line.to_owned());
             }
         }
-        if replaced != 2 {
+        if !placed {
             return Err(format!(
                 "the glue does not import {relative} as expected; check the wasm-bindgen version"
             ));
