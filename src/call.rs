@@ -23,7 +23,7 @@ use crate::error::{Error, ErrorKind, Source};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId};
 use crate::outcome::{is_ambiguous, judge_answer, judge_read_back, CancelAttempt};
-use crate::raw::Body;
+use crate::raw::{Body, BodyText};
 use crate::request::{cancel_request, get_request};
 use crate::response::{interpret_parsed, ActionResponse, Operation, MAX_RETRY_AFTER_SECONDS};
 use crate::retry::RetryPolicy;
@@ -86,7 +86,7 @@ pub enum Event {
     Released,
     /// The answer: its head (with or without the body text) and body text,
     /// or why there is none.
-    Answer(Result<(HttpResponse, String), Error>),
+    Answer(Result<(HttpResponse, BodyText), Error>),
     /// The wait is over.
     Woke,
     /// A wait, the quota or the deadline failed (timeout, abort, no room).
@@ -249,7 +249,7 @@ impl Call {
     }
 
     /// An answer to the request just sent: decide, then tell the quota.
-    fn answered(&mut self, answer: Result<(HttpResponse, String), Error>, clock: Clock) -> Step {
+    fn answered(&mut self, answer: Result<(HttpResponse, BodyText), Error>, clock: Clock) -> Step {
         let operation = self.operation();
         let mut retry_after_seconds = None;
         let next = self.decide(answer, clock, &mut retry_after_seconds);
@@ -262,16 +262,22 @@ impl Call {
 
     fn decide(
         &mut self,
-        answer: Result<(HttpResponse, String), Error>,
+        answer: Result<(HttpResponse, BodyText), Error>,
         clock: Clock,
         retry_after_seconds: &mut Option<u64>,
     ) -> Step {
         let operation = self.operation();
         let redactor = self.token.as_ref().map(AccessToken::redactor);
-        let result = answer.and_then(|(mut head, text)| {
+        let result = answer.and_then(|(mut head, body)| {
             // Anything of the token the server echoed goes before parsing,
             // so no copy of it reaches a result, an error or a header.
-            let text = redactor.and_then(|r| r.redact(&text)).unwrap_or(text);
+            let body = match redactor.and_then(|r| r.redact(&body.text)) {
+                Some(clean) => Body::from_text(&clean),
+                None => match body.parsed {
+                    Some(json) => Body::Json(json),
+                    None => Body::from_text(&body.text),
+                },
+            };
             if let Some(redactor) = redactor {
                 for (_, value) in &mut head.headers {
                     if let Some(clean) = redactor.redact(value) {
@@ -279,7 +285,7 @@ impl Call {
                     }
                 }
             }
-            interpret_parsed(operation, head, Body::from_text(&text), clock.now_ms / 1000)
+            interpret_parsed(operation, head, body, clock.now_ms / 1000)
         });
         let result = result.and_then(|response| self.same_action(response));
         match result {

@@ -74,6 +74,6 @@ pub use model::{
     ActionState, ActionStatus, ActionType, BodyProblem, Command, CommandRecord, FileInfo,
     MachineAction, RelatedFileInfo,
 };
-pub use raw::{Body, RawJson};
+pub use raw::{Body, BodyText, RawJson};
 pub use request::{cancel_request, get_request};
 pub use response::{interpret, interpret_parsed, ActionResponse, Operation};

@@ -19,6 +19,24 @@ pub type RawJson = wasm_bindgen::JsValue;
 #[cfg(not(target_arch = "wasm32"))]
 pub type RawJson = serde_json::Value;
 
+/// A body's text as it arrived, and its value when the runtime already
+/// parsed it (the engine parses its own string without a copy back out of
+/// wasm memory). The parsed value is used only when the text needs no
+/// redaction.
+#[derive(Debug, Clone, Default)]
+pub struct BodyText {
+    /// The text.
+    pub text: String,
+    /// `JSON.parse` of the same text, when it parsed.
+    pub parsed: Option<RawJson>,
+}
+
+impl From<String> for BodyText {
+    fn from(text: String) -> Self {
+        BodyText { text, parsed: None }
+    }
+}
+
 /// A response body: parsed JSON, or why it is not JSON.
 #[derive(Debug, Clone)]
 pub enum Body {

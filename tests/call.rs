@@ -107,7 +107,7 @@ fn drive(
                                 .collect(),
                             body: String::new(),
                         },
-                        body,
+                        body.into(),
                     ))),
                     Reply::Fail(error) => Event::Answer(Err(error)),
                 }

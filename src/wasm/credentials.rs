@@ -132,8 +132,8 @@ async fn fetch_token(inner: &Inner) -> Result<IssuedToken, Error> {
         tries += 1;
         let sent_at = now_ms();
         let result = match send(&inner.config.token_request(), &deadline).await {
-            Ok((mut head, text)) => {
-                head.body = redactor.redact(&text).unwrap_or(text);
+            Ok((mut head, body)) => {
+                head.body = redactor.redact(&body.text).unwrap_or(body.text);
                 interpret_token_response(head, sent_at, secret)
             }
             Err(error) => Err(error.redact(secret.secret()).with_source(Source::Entra)),

@@ -4,6 +4,7 @@
 use super::deadline::Deadline;
 use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::raw::BodyText;
 use crate::request::write_json_string;
 use crate::response::{too_large, MAX_BODY_BYTES};
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
@@ -17,6 +18,11 @@ extern "C" {
     // The global `fetch`, the same in browsers, workers, Node, Deno and workerd.
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(url: &str, init: &RequestInit) -> Promise;
+
+    // The engine's parser on the engine's own string: no copy back out of
+    // wasm memory.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Performs one exchange within `deadline`. Redirects are not followed, so the
@@ -26,7 +32,7 @@ extern "C" {
 pub(crate) async fn send(
     request: &HttpRequest,
     deadline: &Deadline,
-) -> Result<(HttpResponse, String), Error> {
+) -> Result<(HttpResponse, BodyText), Error> {
     let init = request_init(request);
     init.set_signal(Some(&deadline.signal()));
     // The signal aborts fetch and body reads in every runtime tested, so no
@@ -94,11 +100,14 @@ enum Read {
 }
 
 /// The whole body at once, for an answer whose length is announced, within
-/// the bound, and its own (see `send`).
-async fn read_text(response: &Response) -> Result<String, Read> {
+/// the bound, and its own (see `send`); parsed by the engine as well.
+async fn read_text(response: &Response) -> Result<BodyText, Read> {
     let text = response.text().map_err(Read::Failed)?;
     let text = JsFuture::from(text).await.map_err(Read::Failed)?;
-    Ok(text.as_string().unwrap_or_default())
+    Ok(BodyText {
+        parsed: parse_json(&text).ok(),
+        text: text.as_string().unwrap_or_default(),
+    })
 }
 
 /// The body, chunk by chunk, in bytes: reading stops (and the stream is
@@ -107,9 +116,9 @@ async fn read_text(response: &Response) -> Result<String, Read> {
 /// memory, in every runtime. The chunks wait on the JS side and are copied
 /// into wasm memory once, at their exact size. Bytes that are not UTF-8 read
 /// as U+FFFD, as `text()` reads them.
-async fn read_bounded(response: &Response) -> Result<String, Read> {
+async fn read_bounded(response: &Response) -> Result<BodyText, Read> {
     let Some(stream) = response.body() else {
-        return Ok(String::new());
+        return Ok(BodyText::default());
     };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let chunks = Array::new();
@@ -141,7 +150,8 @@ async fn read_bounded(response: &Response) -> Result<String, Read> {
     Ok(match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-    })
+    }
+    .into())
 }
 
 /// `{method, headers, body, redirect: "manual"}` as one JSON text parsed by
@@ -170,8 +180,27 @@ fn request_init(request: &HttpRequest) -> RequestInit {
         .unchecked_into()
 }
 
-/// All headers as `[name, value]` pairs (`Array.from(headers)`), typed by
-/// serde-wasm-bindgen: names come lower-cased from every runtime's `Headers`.
+// All headers in one string, a line per name and per value: a header can
+// hold no line break, and one crossing costs less than one per header.
+#[wasm_bindgen(inline_js = r#"
+export function header_lines(headers) {
+  let text = "";
+  for (const [name, value] of headers) text += name + "\n" + value + "\n";
+  return text;
+}
+"#)]
+extern "C" {
+    fn header_lines(headers: &web_sys::Headers) -> String;
+}
+
+/// All headers as `(name, value)` pairs in arrival order; names come
+/// lower-cased from every runtime's `Headers`.
 fn read_headers(response: &Response) -> Vec<(String, String)> {
-    serde_wasm_bindgen::from_value(Array::from(&response.headers()).into()).unwrap_or_default()
+    let text = header_lines(&response.headers());
+    let mut lines = text.split('\n');
+    let mut headers = Vec::new();
+    while let (Some(name), Some(value)) = (lines.next(), lines.next()) {
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+    headers
 }
