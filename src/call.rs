@@ -54,7 +54,7 @@ pub enum Step {
     Send(HttpRequest),
     /// The request sent last is over: count it as answered in the endpoint's
     /// quota, and when the server said `Retry-After` (in seconds, capped at
-    /// [`MAX_RETRY_AFTER_SECONDS`]), pause the whole budget that long.
+    /// [`MAX_RETRY_AFTER_SECONDS`]), pause that endpoint's budget that long.
     /// Answer with [`Event::Released`].
     Release {
         /// The endpoint.
@@ -133,6 +133,12 @@ pub struct Call {
     sent: u32,
     /// The ambiguous failure of a cancel, while it is read back.
     pending: Option<Error>,
+    /// A cancel of this call that may have reached Defender without its
+    /// answer arriving whole (a 400, a timeout, a network failure): a later
+    /// failure of any kind is then read back too.
+    reached: bool,
+    /// A cancel whose answer was lost (a timeout or a network failure).
+    answer_lost: bool,
     /// What to do once the quota knows the last request is over.
     after_release: Option<Box<Step>>,
 }
@@ -177,6 +183,8 @@ impl Call {
             tries: 0,
             sent: 0,
             pending: None,
+            reached: false,
+            answer_lost: false,
             after_release: None,
         }
     }
@@ -197,6 +205,10 @@ impl Call {
     /// Takes the result of the last step and says what to do next.
     pub fn step(&mut self, event: Event, clock: Clock) -> Step {
         let now = clock.now_ms;
+        // Once over, only the release of the last request is still owed.
+        if self.phase == Phase::Over && !matches!(event, Event::Released) {
+            return self.unreachable_event();
+        }
         match event {
             Event::Start => {
                 self.began_ms = now;
@@ -279,6 +291,9 @@ impl Call {
                 },
             };
             if let Some(redactor) = redactor {
+                if let Some(clean) = redactor.redact(&head.reason) {
+                    head.reason = clean;
+                }
                 for (_, value) in &mut head.headers {
                     if let Some(clean) = redactor.redact(value) {
                         *value = clean;
@@ -292,6 +307,10 @@ impl Call {
             Ok(response) => self.succeeded(response),
             Err(error) => {
                 let error = self.scrub(error).with_source(Source::Defender);
+                if self.phase == Phase::Main && is_ambiguous(&error) {
+                    self.reached = true;
+                    self.answer_lost |= error.kind() != ErrorKind::BadRequest;
+                }
                 *retry_after_seconds = error
                     .retry_after_seconds()
                     .map(|s| s.min(MAX_RETRY_AFTER_SECONDS));
@@ -340,6 +359,7 @@ impl Call {
                     CancelAttempt {
                         comment: comment.as_str(),
                         began_ms: self.began_ms,
+                        answer_lost: self.answer_lost,
                     },
                 )
             }
@@ -351,13 +371,9 @@ impl Call {
     /// The current phase failed for good with `error`.
     fn failed(&mut self, error: Error, now: u64) -> Step {
         match self.phase {
-            // Only a cancel that may have reached Defender is read back.
-            Phase::Main
-                if self.comment.is_some()
-                    && self.sent > 0
-                    && error.source() == Source::Defender
-                    && is_ambiguous(&error) =>
-            {
+            // A cancel that may have reached Defender is read back, whatever
+            // ended the attempts after it.
+            Phase::Main if self.comment.is_some() && self.reached => {
                 let end = self.began_ms.saturating_add(self.whole_ms);
                 self.pending = Some(error);
                 if end <= now {
@@ -386,7 +402,7 @@ impl Call {
             } else {
                 0
             };
-            e.with_attempts(sent + entra)
+            e.with_attempts(sent.saturating_add(entra))
         })))
     }
 

@@ -12,8 +12,8 @@ use crate::time::parse_iso8601_ms;
 pub enum CancelOutcome {
     /// This call cancelled the action.
     Cancelled,
-    /// The action had been cancelled before this call (by someone else, or
-    /// by this call's own request whose answer was lost).
+    /// The action had been cancelled before this call, by someone else (or
+    /// by an earlier call).
     AlreadyCancelled,
 }
 
@@ -44,6 +44,10 @@ pub struct CancelAttempt<'a> {
     pub comment: &'a str,
     /// When this call began.
     pub began_ms: u64,
+    /// Whether one of this call's cancels lost its answer (a timeout or a
+    /// network failure): then a cancellation without a time is judged by the
+    /// comment alone.
+    pub answer_lost: bool,
 }
 
 /// Judges a 2xx answer to a cancel.
@@ -79,7 +83,8 @@ pub fn is_ambiguous(error: &Error) -> bool {
 /// this call — whether its answer was lost, retried, or silently resent by
 /// the runtime and answered 400 — so the outcome is `cancelled`. Any other
 /// cancelled action was `already_cancelled`. An action without a
-/// cancellation time is judged by the comment alone.
+/// cancellation time is this call's only when the comment matches and one of
+/// this call's answers was lost.
 pub fn judge_read_back(
     original: Error,
     mut read: ActionResponse,
@@ -122,7 +127,7 @@ fn is_ours(action: &ActionState, attempt: CancelAttempt<'_>) -> bool {
         .and_then(parse_iso8601_ms)
     {
         Some(at) => at.saturating_add(CLOCK_SKEW_MS) >= attempt.began_ms,
-        None => true,
+        None => attempt.answer_lost,
     }
 }
 

@@ -19,6 +19,8 @@ pub struct Redactor {
     /// Every 8-byte window of the secret, as a number, in an open-addressing
     /// table (0 marks a free slot: the bytes of a secret are never all 0).
     slots: Vec<u64>,
+    /// A secret shorter than a run, masked where it stands whole.
+    short: String,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -28,19 +30,25 @@ impl std::fmt::Debug for Redactor {
 }
 
 impl Redactor {
-    /// A redactor for `secret`; one shorter than [`MIN_RUN`] is masked only
-    /// where it stands whole.
+    /// A redactor for `secret`; one shorter than [`MIN_RUN`] is masked where
+    /// it stands whole.
     pub fn new(secret: &str) -> Self {
         let count = secret.len().saturating_sub(MIN_RUN - 1);
         if count == 0 {
-            return Redactor::default();
+            return Redactor {
+                slots: Vec::new(),
+                short: secret.to_owned(),
+            };
         }
         let mut slots = vec![0u64; (count * 2).next_power_of_two()];
         for w in secret.as_bytes().windows(MIN_RUN).map(window) {
             let at = probe(&slots, w);
             slots[at] = w;
         }
-        Redactor { slots }
+        Redactor {
+            slots,
+            short: String::new(),
+        }
     }
 
     fn contains(&self, w: u64) -> bool {
@@ -49,7 +57,12 @@ impl Redactor {
 
     /// `text` with every run of the secret masked, or `None` when it holds none.
     pub fn redact(&self, text: &str) -> Option<String> {
-        if self.slots.is_empty() || text.len() < MIN_RUN {
+        if self.slots.is_empty() {
+            return (!self.short.is_empty())
+                .then(|| replace_all(text, &self.short, MASK))
+                .flatten();
+        }
+        if text.len() < MIN_RUN {
             return None;
         }
         let bytes = text.as_bytes();

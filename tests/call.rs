@@ -517,3 +517,81 @@ fn a_timeout_of_the_cancel_leaves_the_read_back_the_rest_of_the_deadline() {
         trace.arms
     );
 }
+
+#[test]
+fn a_lost_answer_is_read_back_even_when_a_later_attempt_fails_otherwise() {
+    // The first cancel may have landed; the retry meets a Retry-After too long
+    // for the deadline. The read-back still decides.
+    let (result, trace) = drive(
+        cancel_call(30_000),
+        vec![
+            Reply::Fail(network()),
+            Reply::Http(429, vec![("retry-after", "3600".into())], String::new()),
+            json(
+                200,
+                action(ID, "Cancelled", Some(COMMENT), Some(AFTER_START)),
+            ),
+        ],
+        false,
+    );
+    assert_eq!(result.unwrap().outcome, Some(CancelOutcome::Cancelled));
+    assert_eq!(trace.sent.last().unwrap().0, Method::Get);
+}
+
+#[test]
+fn a_quota_refusal_after_a_lost_answer_is_read_back() {
+    let mut call = cancel_call(30_000);
+    let clock = Clock {
+        now_ms: BEGAN_MS,
+        random: 0.0,
+    };
+    let mut step = call.step(Event::Start, clock);
+    let mut lost_one = false;
+    for _ in 0..20 {
+        step = match step {
+            Step::Arm { .. } => call.step(Event::Armed, clock),
+            Step::Token => call.step(Event::Token(AccessToken::parse(TOKEN)), clock),
+            Step::Acquire(Operation::Cancel) if lost_one => {
+                let full =
+                    Error::new(ErrorKind::RateLimited, "no room").with_source(Source::Client);
+                call.step(Event::Failed(full), clock)
+            }
+            Step::Acquire(_) => call.step(Event::Permitted, clock),
+            Step::Send(request) if request.method == Method::Post => {
+                lost_one = true;
+                call.step(Event::Answer(Err(network())), clock)
+            }
+            Step::Send(_) => {
+                let body = action(ID, "Cancelled", Some(COMMENT), Some(AFTER_START));
+                let head = HttpResponse {
+                    status: 200,
+                    ..HttpResponse::default()
+                };
+                call.step(Event::Answer(Ok((head, body.into()))), clock)
+            }
+            Step::Release { .. } => call.step(Event::Released, clock),
+            Step::Sleep(_) => call.step(Event::Woke, clock),
+            Step::Refresh => call.step(Event::Refreshed(false), clock),
+            Step::Done(result) => {
+                assert_eq!(result.unwrap().outcome, Some(CancelOutcome::Cancelled));
+                return;
+            }
+        };
+    }
+    panic!("the call did not end");
+}
+
+#[test]
+fn a_call_that_is_over_takes_no_more_events() {
+    let mut call = get_call();
+    let clock = Clock {
+        now_ms: BEGAN_MS,
+        random: 0.0,
+    };
+    let _ = call.step(Event::Start, clock);
+    let _ = call.step(Event::Failed(network()), clock);
+    match call.step(Event::Armed, clock) {
+        Step::Done(result) => assert!(result.is_err()),
+        other => panic!("an event after the end gave {other:?}"),
+    }
+}

@@ -13,6 +13,7 @@ const COMMENT: &str = "stuck isolation";
 const OURS: CancelAttempt = CancelAttempt {
     comment: COMMENT,
     began_ms: 0,
+    answer_lost: true,
 };
 
 fn answer(body: &str) -> ActionResponse {
@@ -94,6 +95,7 @@ fn our_comment_on_a_cancellation_older_than_the_call_is_not_ours() {
     let later = CancelAttempt {
         comment: COMMENT,
         began_ms: 1_600_000_000_000,
+        answer_lost: true,
     };
     let result = judge_read_back(bad_request(), read, later).unwrap();
     assert_eq!(result.outcome, Some(CancelOutcome::AlreadyCancelled));
@@ -134,4 +136,16 @@ fn a_completed_live_response_command_is_reported() {
     assert!(result.notice.unwrap().contains("already completed"));
     let read = judge_read_back(bad_request(), answer(body), OURS).unwrap();
     assert!(read.notice.unwrap().contains("already completed"));
+}
+
+#[test]
+fn without_a_cancellation_time_our_comment_is_ours_only_after_a_lost_answer() {
+    let plain_400 = CancelAttempt {
+        answer_lost: false,
+        ..OURS
+    };
+    let read = judge_read_back(bad_request(), action("Cancelled", COMMENT), plain_400).unwrap();
+    assert_eq!(read.outcome, Some(CancelOutcome::AlreadyCancelled));
+    let read = judge_read_back(bad_request(), action("Cancelled", COMMENT), OURS).unwrap();
+    assert_eq!(read.outcome, Some(CancelOutcome::Cancelled));
 }

@@ -100,3 +100,13 @@ fn debug_output_hides_the_whole_body_of_a_form_request() {
     );
     assert!(printed.contains("[redacted]"));
 }
+
+#[test]
+fn a_secret_shorter_than_a_run_is_masked_where_it_stands_whole() {
+    let redactor = mde_machine_actions::redact::Redactor::new("abc12");
+    assert_eq!(
+        redactor.redact("token abc12 echoed").as_deref(),
+        Some("token [redacted] echoed")
+    );
+    assert_eq!(redactor.redact("nothing here"), None);
+}

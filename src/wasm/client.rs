@@ -154,35 +154,45 @@ impl MachineActionsClient {
                 event = Event::Failed(out_of_order());
                 continue;
             };
-            event = match step {
-                Step::Token => Event::Token(config.token.resolve(deadline).await),
-                Step::Refresh => Event::Refreshed(config.token.invalidate()),
-                Step::Acquire(operation) => match config.quota.acquire(operation, deadline).await {
-                    Ok(granted) => {
-                        permit = Some(granted);
-                        Event::Permitted
+            event =
+                match step {
+                    // A deadline that passes while the token source or a wait
+                    // holds the call is this side's, not Defender's.
+                    Step::Token => Event::Token(config.token.resolve(deadline).await.map_err(
+                        |e| match e.kind() {
+                            ErrorKind::Timeout => e.with_source(Source::Client),
+                            _ => e,
+                        },
+                    )),
+                    Step::Refresh => Event::Refreshed(config.token.invalidate()),
+                    Step::Acquire(operation) => {
+                        match config.quota.acquire(operation, deadline).await {
+                            Ok(granted) => {
+                                permit = Some(granted);
+                                Event::Permitted
+                            }
+                            Err(error) => Event::Failed(error.with_source(Source::Client)),
+                        }
                     }
-                    Err(error) => Event::Failed(error.with_source(Source::Client)),
-                },
-                Step::Send(request) => Event::Answer(send(&request, deadline).await),
-                Step::Release {
-                    operation,
-                    retry_after_seconds,
-                } => {
-                    if let Some(permit) = permit.take() {
-                        config
-                            .quota
-                            .release(operation, permit, retry_after_seconds, deadline)
-                            .await;
+                    Step::Send(request) => Event::Answer(send(&request, deadline).await),
+                    Step::Release {
+                        operation,
+                        retry_after_seconds,
+                    } => {
+                        if let Some(permit) = permit.take() {
+                            config
+                                .quota
+                                .release(operation, permit, retry_after_seconds, deadline)
+                                .await;
+                        }
+                        Event::Released
                     }
-                    Event::Released
-                }
-                Step::Sleep(ms) => match deadline.sleep(ms).await {
-                    Ok(()) => Event::Woke,
-                    Err(error) => Event::Failed(error),
-                },
-                Step::Arm { .. } | Step::Done(_) => Event::Failed(out_of_order()),
-            };
+                    Step::Sleep(ms) => match deadline.sleep(ms).await {
+                        Ok(()) => Event::Woke,
+                        Err(error) => Event::Failed(error.with_source(Source::Client)),
+                    },
+                    Step::Arm { .. } | Step::Done(_) => Event::Failed(out_of_order()),
+                };
         }
     }
 }

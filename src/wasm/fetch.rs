@@ -59,7 +59,8 @@ pub(crate) async fn send(
     // compressed, and not a cross-origin answer whose Content-Encoding the
     // browser hides. Then `text()` is bounded and quicker than a stream.
     let identity = !headers.iter().any(|(name, value)| {
-        name == "content-encoding" && !value.trim().eq_ignore_ascii_case("identity")
+        (name == "content-encoding" && !value.trim().eq_ignore_ascii_case("identity"))
+            || name == "transfer-encoding"
     });
     let bounded = length.is_some() && identity && response.type_() != ResponseType::Cors;
     // A failure from here on came after the status line: it carries the

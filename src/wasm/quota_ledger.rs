@@ -132,9 +132,10 @@ fn restore(limits: &[Limit], text: &str) -> Result<[Ledger; 2], Error> {
     }
 }
 
-/// Milliseconds as a whole, non-negative number (NaN reads as 0).
+/// Milliseconds as a whole, non-negative number (NaN reads as 0), at most
+/// 2^53 so that no arithmetic on it can overflow.
 fn whole(ms: f64) -> u64 {
-    ms.max(0.0) as u64
+    ms.clamp(0.0, 9_007_199_254_740_992.0) as u64
 }
 
 fn set(object: &Object, key: &str, value: u64) {

@@ -4,7 +4,7 @@
 use super::credentials::ClientCredentials;
 use super::deadline::Deadline;
 use super::js_error::error_from_js;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Source};
 use crate::input::AccessToken;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -84,6 +84,7 @@ fn provider_failed(cause: JsValue) -> Error {
             ErrorKind::Unauthorized,
             "The token function failed, so no request was sent; its error is in `cause`.",
         )
+        .with_source(Source::Client)
         .with_cause(cause)
     })
 }
