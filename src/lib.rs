@@ -5,6 +5,7 @@
 //!
 //! - [`input`]: validated arguments (GUID ids, comments, tokens, base URLs);
 //! - [`request`]: the exact HTTP requests the API expects, as plain values;
+//! - [`list`]: listing actions with a validated `$filter`, page by page;
 //! - [`response`]: reading answers into a typed [`ActionResponse`] or an [`Error`];
 //! - [`model`]: the `MachineAction` entity as serde types, lenient across
 //!   payload variants;
@@ -49,6 +50,7 @@ pub mod error;
 pub mod http;
 pub mod input;
 mod lenient;
+pub mod list;
 pub mod model;
 pub mod outcome;
 pub mod quota;

@@ -86,6 +86,12 @@ impl Body {
     }
 }
 
+/// The items of the array at `key` of a parsed object; `None` when there is
+/// no such array.
+pub(crate) fn items(json: &RawJson, key: &str) -> Option<Vec<RawJson>> {
+    platform::items(json, key)
+}
+
 /// A typed view of parsed JSON; `None` when it does not have the view's shape.
 pub(crate) fn decode<T: DeserializeOwned>(json: &RawJson) -> Option<T> {
     platform::decode(json)
@@ -160,6 +166,10 @@ mod platform {
         json.is_object()
     }
 
+    pub(super) fn items(json: &RawJson, key: &str) -> Option<Vec<RawJson>> {
+        json.get(key)?.as_array().cloned()
+    }
+
     /// The canonical shape (see [`super::canonicalise`]): a variant moves to
     /// its canonical name when that is absent; absent canonical fields become
     /// null; `status` and `type`, when strings, take their canonical spelling.
@@ -199,6 +209,7 @@ mod platform {
     use js_sys::{Array, JsString};
     use serde::de::DeserializeOwned;
     use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
 
     // The canonical shape applied by the engine in one call, from the field
     // lists the core defines (made into JS arrays once): crossing into JS once
@@ -247,6 +258,12 @@ export function canonicalise(o, fields, variants, status, type) {
 
     pub(super) fn is_object(json: &RawJson) -> bool {
         json.is_object() && !Array::is_array(json)
+    }
+
+    pub(super) fn items(json: &RawJson, key: &str) -> Option<Vec<RawJson>> {
+        let value = js_sys::Reflect::get(json, &JsValue::from_str(key)).ok()?;
+        let array = value.dyn_ref::<Array>()?;
+        Some(array.iter().collect())
     }
 
     /// See the native `canonicalise`: the same rules, applied in one call.

@@ -97,3 +97,18 @@ pub(crate) fn write_json_string(out: &mut String, text: &str) {
     out.push_str(&text[start..]);
     out.push('"');
 }
+
+/// Percent-encodes all but RFC 3986 unreserved characters (for a query
+/// value or a form body).
+pub(crate) fn percent_encode(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 0xf) as usize] as char);
+        }
+    }
+}

@@ -113,6 +113,19 @@ pub fn interpret_parsed(
     })
 }
 
+/// The error for a status outside 2xx (a redirect, 4xx, 5xx), read as for a
+/// get; `Ok` for a 2xx.
+pub(crate) fn interpret_status(
+    head: &HttpResponse,
+    body: &Body,
+    now_unix_secs: u64,
+) -> Result<(), Error> {
+    if (200..300).contains(&head.status) {
+        return Ok(());
+    }
+    Err(status_error(Operation::Get, head, body, now_unix_secs))
+}
+
 /// Headers that carry credentials: dropped from every returned header map.
 pub fn is_credential_header(name: &str) -> bool {
     matches!(

@@ -13,6 +13,7 @@ use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::input::{AccessToken, BaseUrl, MachineActionId};
 use crate::lenient::{self, Scalar};
 use crate::raw::Body;
+use crate::request::percent_encode;
 use crate::response::push_u64;
 use serde::{Deserialize, Deserializer};
 use std::fmt;
@@ -157,11 +158,11 @@ impl ClientCredentialsConfig {
         url.push_str(&self.tenant_id);
         url.push_str("/oauth2/v2.0/token");
         let mut body = String::from("grant_type=client_credentials&client_id=");
-        form_encode(&mut body, &self.client_id);
+        percent_encode(&mut body, &self.client_id);
         body.push_str("&client_secret=");
-        form_encode(&mut body, self.client_secret.secret());
+        percent_encode(&mut body, self.client_secret.secret());
         body.push_str("&scope=");
-        form_encode(&mut body, &self.scope);
+        percent_encode(&mut body, &self.scope);
         HttpRequest {
             method: Method::Post,
             url,
@@ -173,20 +174,6 @@ impl ClientCredentialsConfig {
                 ("accept", "application/json".to_owned()),
             ],
             body: Some(body),
-        }
-    }
-}
-
-/// Percent-encodes all but RFC 3986 unreserved characters.
-fn form_encode(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            out.push(HEX[(byte >> 4) as usize] as char);
-            out.push(HEX[(byte & 0xf) as usize] as char);
         }
     }
 }

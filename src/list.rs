@@ -1,0 +1,292 @@
+//! Listing machine actions: `GET {base}/api/machineactions?$filter=…&$top=N`,
+//! with the filter built from validated values — nothing a caller passes can
+//! inject OData — and the pages that follow by `@odata.nextLink`, on the same
+//! host only, so the token never travels elsewhere.
+
+use crate::error::{Error, ErrorKind};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::input::{AccessToken, BaseUrl};
+use crate::lenient;
+use crate::model::{ActionState, ActionStatus};
+use crate::raw::{Body, RawJson};
+use crate::request::percent_encode;
+use crate::response::{interpret_status, push_u64};
+use crate::time::parse_iso8601_ms;
+use serde::Deserialize;
+
+/// The most results a listing returns by default.
+pub const DEFAULT_TOP: u32 = 1_000;
+
+/// The most results a listing may ask for (Defender's `$top` limit).
+pub const MAX_TOP: u32 = 10_000;
+
+/// What to list, as a caller gives it; [`ListQuery::new`] validates it.
+/// Each list field matches any of its values; the fields are all required
+/// to match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    /// `status`: any of `Pending`, `InProgress`, `Succeeded`, `Failed`,
+    /// `TimeOut`, `Cancelled`.
+    pub status: Vec<String>,
+    /// `machineId`: device ids, 40 hex digits each.
+    pub machine_id: Vec<String>,
+    /// `type`: action types (`Isolate`, `RunAntiVirusScan`, …).
+    pub action_type: Vec<String>,
+    /// `requestor`: who asked for the action.
+    pub requestor: Option<String>,
+    /// Created at or after this ISO 8601 UTC time.
+    pub created_after: Option<String>,
+    /// Created before this ISO 8601 UTC time.
+    pub created_before: Option<String>,
+    /// How many results at most: 1 to [`MAX_TOP`], [`DEFAULT_TOP`] when absent.
+    pub top: Option<u32>,
+}
+
+/// A validated listing: the `$filter` text and how many results to take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    filter: String,
+    top: u32,
+}
+
+const STATUSES: [&str; 6] = [
+    "Pending",
+    "InProgress",
+    "Succeeded",
+    "Failed",
+    "TimeOut",
+    "Cancelled",
+];
+
+impl ListQuery {
+    /// Validates `filter` and builds the `$filter` expression.
+    pub fn new(filter: &ListFilter) -> Result<ListQuery, Error> {
+        let mut clauses: Vec<String> = Vec::new();
+        if let Some(clause) = any_of("status", &filter.status, |v| {
+            STATUSES.contains(&v).then_some(()).ok_or(
+                "status must be one of Pending, InProgress, Succeeded, Failed, TimeOut or Cancelled.",
+            )
+        })? {
+            clauses.push(clause);
+        }
+        if let Some(clause) = any_of("machineId", &filter.machine_id, |v| {
+            (v.len() == 40 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then_some(())
+                .ok_or("machineId must be a device id: 40 hex digits.")
+        })? {
+            clauses.push(clause);
+        }
+        if let Some(clause) = any_of("type", &filter.action_type, |v| {
+            (!v.is_empty()
+                && v.len() <= 64
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' '))
+            .then_some(())
+            .ok_or("type must be an action type such as Isolate or RunAntiVirusScan.")
+        })? {
+            clauses.push(clause);
+        }
+        if let Some(requestor) = &filter.requestor {
+            if requestor.is_empty()
+                || requestor.chars().count() > 256
+                || requestor.chars().any(char::is_control)
+            {
+                return Err(Error::invalid_input(
+                    "requestor must be a user or app name: 1 to 256 characters, no control characters.",
+                ));
+            }
+            clauses.push(comparison("requestor", "eq", &quoted(requestor)));
+        }
+        for (value, operator) in [
+            (&filter.created_after, "ge"),
+            (&filter.created_before, "lt"),
+        ] {
+            if let Some(time) = value {
+                if parse_iso8601_ms(time).is_none() {
+                    return Err(Error::invalid_input(
+                        "createdAfter and createdBefore must be ISO 8601 UTC times such as 2026-11-30T12:00:00Z.",
+                    ));
+                }
+                clauses.push(comparison("creationDateTimeUtc", operator, time));
+            }
+        }
+        let top = filter.top.unwrap_or(DEFAULT_TOP);
+        if !(1..=MAX_TOP).contains(&top) {
+            return Err(Error::invalid_input(
+                "top must be a whole number from 1 to 10000.",
+            ));
+        }
+        Ok(ListQuery {
+            filter: clauses.join(" and "),
+            top,
+        })
+    }
+
+    /// The `$filter` expression (empty for no filter).
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// How many results at most.
+    pub fn top(&self) -> u32 {
+        self.top
+    }
+
+    /// `GET {base}/api/machineactions?$filter=…&$top=N`, asking for at most
+    /// `remaining` results.
+    pub fn request(&self, base: &BaseUrl, token: &AccessToken, remaining: u32) -> HttpRequest {
+        let mut url = String::from(base.as_str());
+        url.push_str("/api/machineactions?");
+        if !self.filter.is_empty() {
+            url.push_str("$filter=");
+            percent_encode(&mut url, &self.filter);
+            url.push('&');
+        }
+        url.push_str("$top=");
+        push_u64(&mut url, remaining.clamp(1, self.top).into());
+        get(url, token)
+    }
+}
+
+/// `field eq 'a'`, or `(field eq 'a' or field eq 'b')` for several values,
+/// each value checked by `valid` first; `None` for no values.
+fn any_of(
+    field: &str,
+    values: &[String],
+    valid: impl Fn(&str) -> Result<(), &'static str>,
+) -> Result<Option<String>, Error> {
+    if values.len() > 100 {
+        return Err(Error::invalid_input(
+            "a filter field takes at most 100 values.",
+        ));
+    }
+    let mut terms = Vec::with_capacity(values.len());
+    for value in values {
+        valid(value).map_err(Error::invalid_input)?;
+        terms.push(comparison(field, "eq", &quoted(value)));
+    }
+    Ok(match terms.len() {
+        0 => None,
+        1 => terms.pop(),
+        _ => Some(["(", &terms.join(" or "), ")"].concat()),
+    })
+}
+
+fn comparison(field: &str, operator: &str, value: &str) -> String {
+    [field, " ", operator, " ", value].concat()
+}
+
+/// An OData string literal: quoted, with single quotes doubled.
+fn quoted(value: &str) -> String {
+    let mut text = String::with_capacity(value.len() + 2);
+    text.push('\'');
+    for c in value.chars() {
+        if c == '\'' {
+            text.push('\'');
+        }
+        text.push(c);
+    }
+    text.push('\'');
+    text
+}
+
+fn get(url: String, token: &AccessToken) -> HttpRequest {
+    HttpRequest {
+        method: Method::Get,
+        url,
+        headers: vec![
+            ("authorization", ["Bearer ", token.secret()].concat()),
+            ("accept", "application/json".to_owned()),
+        ],
+        body: None,
+    }
+}
+
+/// The request for the next page at `next_link`, which must be on `base`'s
+/// scheme, host and port (and under its path prefix): the token is never
+/// sent anywhere else.
+pub fn next_page_request(
+    base: &BaseUrl,
+    next_link: &str,
+    token: &AccessToken,
+) -> Result<HttpRequest, Error> {
+    let prefix = [base.as_str(), "/api/machineactions?"].concat();
+    let same_place = next_link
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(&prefix));
+    let clean = next_link
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !matches!(b, b'#' | b'\\'));
+    if !same_place || !clean {
+        return Err(Error::new(
+            ErrorKind::InvalidResponse,
+            "The list's next page is on another host or path than baseUrl, so it was not followed: the token is sent nowhere else.",
+        ));
+    }
+    Ok(get(next_link.to_owned(), token))
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ListPage {
+    /// The actions on the page that have a string `id` and `status`: the
+    /// state decisions need, and each action's body kept whole.
+    pub actions: Vec<(ActionState, RawJson)>,
+    /// Entries that are not machine actions (no string `id` or `status`).
+    pub skipped: usize,
+    /// `@odata.nextLink`, when more results remain.
+    pub next_link: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PageHead {
+    #[serde(
+        rename = "@odata.nextLink",
+        default,
+        deserialize_with = "lenient::string"
+    )]
+    next_link: Option<String>,
+}
+
+/// Reads a list page. A page that is not `{ "value": [ … ] }` is
+/// `invalid_response`; an error status is read as for any call.
+pub fn interpret_list(response: HttpResponse, now_unix_secs: u64) -> Result<ListPage, Error> {
+    let body = Body::from_text(&response.body);
+    interpret_status(&response, &body, now_unix_secs)?;
+    let not_a_page = || {
+        Error::new(
+            ErrorKind::InvalidResponse,
+            "The answer is not a list of machine actions ({\"value\": [...]}); check that baseUrl points at the Defender API.",
+        )
+        .with_status(response.status)
+    };
+    let items = match &body {
+        Body::Json(json) => crate::raw::items(json, "value").ok_or_else(not_a_page)?,
+        Body::Unparsable(_) => return Err(not_a_page()),
+    };
+    let head: PageHead = body.decode().ok_or_else(not_a_page)?;
+    let mut page = ListPage {
+        actions: Vec::with_capacity(items.len()),
+        skipped: 0,
+        next_link: head.next_link,
+    };
+    for item in items {
+        match Body::Json(item).action() {
+            Ok(action) => page.actions.push(action),
+            Err(_) => page.skipped += 1,
+        }
+    }
+    Ok(page)
+}
+
+impl ListPage {
+    /// The statuses a cancel can still change: `Pending` and `InProgress`.
+    pub fn cancellable(&self) -> impl Iterator<Item = &(ActionState, RawJson)> {
+        self.actions.iter().filter(|(state, _)| {
+            matches!(
+                state.status,
+                ActionStatus::Pending | ActionStatus::InProgress
+            )
+        })
+    }
+}
