@@ -238,8 +238,9 @@ impl Error {
         self.inner.retry_after_seconds
     }
 
-    /// How many requests the call sent, retries and read-back included
-    /// (0 when nothing was sent).
+    /// How many requests the call sent, retries and read-back included, and
+    /// for a token Entra ID would not give, the requests made for it (0 when
+    /// nothing was sent).
     pub fn attempts(&self) -> u32 {
         self.inner.attempts
     }

@@ -173,7 +173,7 @@ export class MachineActionError extends Error {
   /** Quote it to Microsoft support: OData `error.target`, else the mise-correlation-id or request-id header. */
   correlation_id: string | null;
   retry_after_seconds: number | null;
-  /** How many requests the call sent, retries and read-back included; 0 when nothing was sent. */
+  /** How many requests the call sent, retries and read-back included, and for a token Entra ID would not give, the requests made for it; 0 when nothing was sent. */
   attempts: number;
   /** For "not_cancellable": the status the action finished with (Succeeded, Failed, TimeOut). */
   action_status: string | null;
