@@ -55,11 +55,6 @@ impl Body {
         }
     }
 
-    /// A body the runtime's parser refused: why it is not JSON.
-    pub fn unparsable(text: &str) -> Body {
-        Body::Unparsable(unparsable(text))
-    }
-
     /// A typed view of the body; `None` when it is not JSON or does not have
     /// the view's shape (views are lenient, so that means "not an object").
     pub fn decode<T: DeserializeOwned>(&self) -> Option<T> {

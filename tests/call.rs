@@ -152,16 +152,17 @@ fn get_call() -> Call {
 /// 2026-11-30T12:00:01Z: just after the call began.
 const AFTER_START: &str = "2026-11-30T12:00:01.1234567Z";
 
+/// The read-back of an action this call cancelled: its comment, a time after it began.
+fn cancelled_by_this_call() -> Reply {
+    json(
+        200,
+        action(ID, "Cancelled", Some(COMMENT), Some(AFTER_START)),
+    )
+}
+
 #[test]
 fn a_cancel_answered_cancelled_is_cancelled_after_one_request() {
-    let (result, trace) = drive(
-        cancel_call(30_000),
-        vec![json(
-            200,
-            action(ID, "Cancelled", Some(COMMENT), Some(AFTER_START)),
-        )],
-        false,
-    );
+    let (result, trace) = drive(cancel_call(30_000), vec![cancelled_by_this_call()], false);
     let result = result.unwrap();
     assert_eq!(result.outcome, Some(CancelOutcome::Cancelled));
     assert_eq!(trace.sent.len(), 1);
@@ -181,10 +182,7 @@ fn a_lost_answer_then_our_comment_on_read_back_is_cancelled() {
             Reply::Fail(network()),
             Reply::Fail(network()),
             Reply::Fail(network()),
-            json(
-                200,
-                action(ID, "Cancelled", Some(COMMENT), Some(AFTER_START)),
-            ),
+            cancelled_by_this_call(),
         ],
         false,
     );
@@ -210,10 +208,7 @@ fn a_retried_cancel_answered_400_is_still_ours_when_the_read_back_says_so() {
                 400,
                 r#"{"error":{"code":"BadRequest","message":"Action is already cancelled"}}"#.into(),
             ),
-            json(
-                200,
-                action(ID, "Cancelled", Some(COMMENT), Some(AFTER_START)),
-            ),
+            cancelled_by_this_call(),
         ],
         false,
     );
@@ -230,10 +225,7 @@ fn a_silently_resent_cancel_answered_400_is_ours_when_the_read_back_says_so() {
                 400,
                 r#"{"error":{"code":"BadRequest","message":"x"}}"#.into(),
             ),
-            json(
-                200,
-                action(ID, "Cancelled", Some(COMMENT), Some(AFTER_START)),
-            ),
+            cancelled_by_this_call(),
         ],
         false,
     );
@@ -500,13 +492,7 @@ fn a_timeout_of_the_cancel_leaves_the_read_back_the_rest_of_the_deadline() {
     let timeout = Error::new(ErrorKind::Timeout, "No complete answer within 8000 ms.");
     let (result, trace) = drive(
         cancel_call(8_000),
-        vec![
-            Reply::Fail(timeout),
-            json(
-                200,
-                action(ID, "Cancelled", Some(COMMENT), Some(AFTER_START)),
-            ),
-        ],
+        vec![Reply::Fail(timeout), cancelled_by_this_call()],
         false,
     );
     assert_eq!(result.unwrap().outcome, Some(CancelOutcome::Cancelled));
@@ -527,10 +513,7 @@ fn a_lost_answer_is_read_back_even_when_a_later_attempt_fails_otherwise() {
         vec![
             Reply::Fail(network()),
             Reply::Http(429, vec![("retry-after", "3600".into())], String::new()),
-            json(
-                200,
-                action(ID, "Cancelled", Some(COMMENT), Some(AFTER_START)),
-            ),
+            cancelled_by_this_call(),
         ],
         false,
     );
