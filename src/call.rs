@@ -1,5 +1,5 @@
-//! One whole call — a cancel with its read-back, or a get — as a state
-//! machine. Every decision is made here: when to get a token and when to
+//! One whole call — a cancel with its read-back, a get, or one page of a
+//! listing — as a state machine. Every decision is made here: when to get a token and when to
 //! refresh it, when to ask the quota, what to send, whether to retry and
 //! after how long, when to pause the budget, whether to read the action back
 //! and with how much of the deadline, and the verdict. The shell (the wasm
@@ -22,6 +22,7 @@
 use crate::error::{Error, ErrorKind, Source};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::input::{AccessToken, BaseUrl, Comment, MachineActionId};
+use crate::list::{get, interpret_page, Page};
 use crate::outcome::{is_ambiguous, judge_answer, judge_read_back, CancelAttempt};
 use crate::raw::{Body, BodyText};
 use crate::request::{cancel_request, get_request};
@@ -66,7 +67,49 @@ pub enum Step {
     /// [`Event::Failed`].
     Sleep(u64),
     /// The call is over (boxed: a result is large, the other steps small).
-    Done(Box<Result<ActionResponse, Error>>),
+    Done(Box<Result<Answer, Error>>),
+}
+
+/// What a call that succeeded brings back.
+#[derive(Debug)]
+// Always boxed, in `Step::Done`: the sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Answer {
+    /// A cancel's or a get's answer: the action.
+    Action(ActionResponse),
+    /// A page of a listing.
+    Page(Page),
+}
+
+impl Answer {
+    /// The action, for a cancel or a get; `None` for a page.
+    pub fn into_action(self) -> Option<ActionResponse> {
+        match self {
+            Answer::Action(response) => Some(response),
+            Answer::Page(_) => None,
+        }
+    }
+
+    /// The page, for a listing; `None` for an action.
+    pub fn into_page(self) -> Option<Page> {
+        match self {
+            Answer::Page(page) => Some(page),
+            Answer::Action(_) => None,
+        }
+    }
+}
+
+/// What a call asks for.
+#[derive(Debug)]
+enum Target {
+    /// One action: cancelled (with the comment) and read back when needed,
+    /// or only read.
+    Action {
+        id: MachineActionId,
+        comment: Option<Comment>,
+    },
+    /// A page at this URL (already checked to be under the base URL).
+    Page { operation: Operation, url: String },
 }
 
 /// What came of a [`Step`].
@@ -115,8 +158,7 @@ enum Phase {
 /// One call in progress.
 #[derive(Debug)]
 pub struct Call {
-    id: MachineActionId,
-    comment: Option<Comment>,
+    target: Target,
     base: BaseUrl,
     retry: RetryPolicy,
     whole_ms: u64,
@@ -153,24 +195,32 @@ impl Call {
         retry: RetryPolicy,
         timeout_ms: u64,
     ) -> Self {
-        Call::new(base, id, Some(comment), retry, timeout_ms)
+        let comment = Some(comment);
+        Call::new(base, Target::Action { id, comment }, retry, timeout_ms)
     }
 
     /// A read of `id` within `timeout_ms`.
     pub fn get(base: BaseUrl, id: MachineActionId, retry: RetryPolicy, timeout_ms: u64) -> Self {
-        Call::new(base, id, None, retry, timeout_ms)
+        let comment = None;
+        Call::new(base, Target::Action { id, comment }, retry, timeout_ms)
     }
 
-    fn new(
+    /// A read of one page of `operation`'s listing at `url`, which the
+    /// caller built from a query or checked with
+    /// [`crate::list::next_page_request`].
+    pub(crate) fn page(
         base: BaseUrl,
-        id: MachineActionId,
-        comment: Option<Comment>,
+        operation: Operation,
+        url: String,
         retry: RetryPolicy,
         timeout_ms: u64,
     ) -> Self {
+        Call::new(base, Target::Page { operation, url }, retry, timeout_ms)
+    }
+
+    fn new(base: BaseUrl, target: Target, retry: RetryPolicy, timeout_ms: u64) -> Self {
         Call {
-            id,
-            comment,
+            target,
             base,
             retry,
             whole_ms: timeout_ms,
@@ -191,9 +241,20 @@ impl Call {
 
     /// The operation the current phase performs.
     pub fn operation(&self) -> Operation {
-        match (self.phase, &self.comment) {
-            (Phase::Main, Some(_)) | (Phase::Start, Some(_)) => Operation::Cancel,
-            _ => Operation::Get,
+        match (&self.target, self.phase) {
+            (Target::Page { operation, .. }, _) => *operation,
+            (Target::Action { comment: None, .. }, _) | (_, Phase::ReadBack | Phase::Over) => {
+                Operation::Get
+            }
+            (Target::Action { .. }, Phase::Start | Phase::Main) => Operation::Cancel,
+        }
+    }
+
+    /// The comment of a cancel.
+    fn comment(&self) -> Option<&Comment> {
+        match &self.target {
+            Target::Action { comment, .. } => comment.as_ref(),
+            Target::Page { .. } => None,
         }
     }
 
@@ -213,7 +274,7 @@ impl Call {
             Event::Start => {
                 self.began_ms = now;
                 self.phase = Phase::Main;
-                let reserve = match self.comment {
+                let reserve = match self.comment() {
                     Some(_) => (self.whole_ms / 4).min(READ_BACK_RESERVE_MS),
                     None => 0,
                 };
@@ -239,11 +300,16 @@ impl Call {
                 };
                 self.tries += 1;
                 self.sent += 1;
-                Step::Send(match (&self.comment, self.phase) {
-                    (Some(comment), Phase::Main) => {
-                        cancel_request(&self.base, &self.id, comment, token)
-                    }
-                    _ => get_request(&self.base, &self.id, token),
+                Step::Send(match (&self.target, self.phase) {
+                    (
+                        Target::Action {
+                            id,
+                            comment: Some(comment),
+                        },
+                        Phase::Main,
+                    ) => cancel_request(&self.base, id, comment, token),
+                    (Target::Action { id, .. }, _) => get_request(&self.base, id, token),
+                    (Target::Page { url, .. }, _) => get(url.clone(), token),
                 })
             }
             Event::Released => match self.after_release.take() {
@@ -300,9 +366,16 @@ impl Call {
                     }
                 }
             }
-            interpret_parsed(operation, head, body, clock.now_ms / 1000)
+            let now_secs = clock.now_ms / 1000;
+            match &self.target {
+                Target::Action { .. } => interpret_parsed(operation, head, body, now_secs)
+                    .and_then(|response| self.same_action(response))
+                    .map(Answer::Action),
+                Target::Page { .. } => {
+                    interpret_page(operation, &head, &body, now_secs).map(Answer::Page)
+                }
+            }
         });
-        let result = result.and_then(|response| self.same_action(response));
         match result {
             Ok(response) => self.succeeded(response),
             Err(error) => {
@@ -323,7 +396,10 @@ impl Call {
     /// answer: a buggy or hostile proxy must not report a cancel that never
     /// happened.
     fn same_action(&self, response: ActionResponse) -> Result<ActionResponse, Error> {
-        if response.state.id.eq_ignore_ascii_case(self.id.as_str()) {
+        let Target::Action { id, .. } = &self.target else {
+            return Ok(response);
+        };
+        if response.state.id.eq_ignore_ascii_case(id.as_str()) {
             return Ok(response);
         }
         Err(Error::new(
@@ -348,24 +424,25 @@ impl Call {
         }
     }
 
-    fn succeeded(&mut self, response: ActionResponse) -> Step {
-        let result = match (self.phase, &self.comment) {
+    fn succeeded(&mut self, answer: Answer) -> Step {
+        let response = match answer {
+            Answer::Action(response) => response,
+            page => return self.done(Ok(page)),
+        };
+        let pending = self.pending.take();
+        let result = match (self.phase, self.comment()) {
             (Phase::Main, Some(_)) => judge_answer(response),
             (Phase::ReadBack, Some(comment)) => {
-                let original = self.pending.take().unwrap_or_else(unknown_state);
-                judge_read_back(
-                    original,
-                    response,
-                    CancelAttempt {
-                        comment: comment.as_str(),
-                        began_ms: self.began_ms,
-                        answer_lost: self.answer_lost,
-                    },
-                )
+                let attempt = CancelAttempt {
+                    comment: comment.as_str(),
+                    began_ms: self.began_ms,
+                    answer_lost: self.answer_lost,
+                };
+                judge_read_back(pending.unwrap_or_else(unknown_state), response, attempt)
             }
             _ => Ok(response),
         };
-        self.done(result)
+        self.done(result.map(Answer::Action))
     }
 
     /// The current phase failed for good with `error`.
@@ -373,7 +450,7 @@ impl Call {
         match self.phase {
             // A cancel that may have reached Defender is read back, whatever
             // ended the attempts after it.
-            Phase::Main if self.comment.is_some() && self.reached => {
+            Phase::Main if self.comment().is_some() && self.reached => {
                 let end = self.began_ms.saturating_add(self.whole_ms);
                 self.pending = Some(error);
                 if end <= now {
@@ -392,7 +469,7 @@ impl Call {
         }
     }
 
-    fn done(&mut self, result: Result<ActionResponse, Error>) -> Step {
+    fn done(&mut self, result: Result<Answer, Error>) -> Step {
         self.phase = Phase::Over;
         let sent = self.sent;
         // A token that Entra would not give counts the requests made for it.

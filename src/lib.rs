@@ -5,7 +5,9 @@
 //!
 //! - [`input`]: validated arguments (GUID ids, comments, tokens, base URLs);
 //! - [`request`]: the exact HTTP requests the API expects, as plain values;
-//! - [`list`]: listing actions with a validated `$filter`, page by page;
+//! - [`list`], [`listing`]: listing actions and devices with a validated
+//!   `$filter`, page by page;
+//! - [`bulk`], [`watch`]: cancelling many actions, and waiting for one to finish;
 //! - [`response`]: reading answers into a typed [`ActionResponse`] or an [`Error`];
 //! - [`model`]: the `MachineAction` entity as serde types, lenient across
 //!   payload variants;
@@ -44,6 +46,7 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod bulk;
 pub mod call;
 pub mod entra;
 pub mod error;
@@ -51,6 +54,8 @@ pub mod http;
 pub mod input;
 mod lenient;
 pub mod list;
+mod list_parse;
+pub mod listing;
 pub mod model;
 pub mod outcome;
 pub mod quota;
@@ -60,6 +65,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod time;
+pub mod watch;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
@@ -69,11 +75,11 @@ pub mod wasm;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-pub use call::{Call, Clock, Event, Step};
+pub use call::{Answer, Call, Clock, Event, Step};
 pub use error::{Error, ErrorKind, Source};
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use model::{
-    ActionState, ActionStatus, ActionType, BodyProblem, Command, CommandRecord, FileInfo,
+    ActionState, ActionStatus, ActionType, BodyProblem, Command, CommandRecord, FileInfo, Machine,
     MachineAction, RelatedFileInfo,
 };
 pub use raw::{Body, BodyText, RawJson};

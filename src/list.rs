@@ -1,7 +1,8 @@
 //! Listing machine actions: `GET {base}/api/machineactions?$filter=…&$top=N`,
-//! with the filter built from validated values — nothing a caller passes can
-//! inject OData — and the pages that follow by `@odata.nextLink`, on the same
-//! host only, so the token never travels elsewhere.
+//! and devices: `GET {base}/api/machines?$filter=startswith(…)`, with the
+//! filter built from validated values — nothing a caller passes can inject
+//! OData — and the pages that follow by `@odata.nextLink`, on the same host
+//! only, so the token never travels elsewhere.
 
 use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse, Method};
@@ -10,7 +11,7 @@ use crate::lenient;
 use crate::model::{ActionState, ActionStatus};
 use crate::raw::{Body, RawJson};
 use crate::request::percent_encode;
-use crate::response::{interpret_status, push_u64};
+use crate::response::{interpret_status, push_u64, Operation};
 use crate::time::parse_iso8601_ms;
 use serde::Deserialize;
 
@@ -134,16 +135,121 @@ impl ListQuery {
     /// `GET {base}/api/machineactions?$filter=…&$top=N`, asking for at most
     /// `remaining` results.
     pub fn request(&self, base: &BaseUrl, token: &AccessToken, remaining: u32) -> HttpRequest {
-        let mut url = String::from(base.as_str());
-        url.push_str("/api/machineactions?");
-        if !self.filter.is_empty() {
-            url.push_str("$filter=");
-            percent_encode(&mut url, &self.filter);
-            url.push('&');
+        get(self.url(base, remaining), token)
+    }
+
+    /// The first page's URL, asking for at most `remaining` results.
+    pub fn url(&self, base: &BaseUrl, remaining: u32) -> String {
+        query_url(
+            base,
+            Operation::List,
+            &self.filter,
+            remaining.clamp(1, self.top),
+        )
+    }
+
+    /// Reads a `$filter` and `$top` that a client sent (a proxy checking
+    /// what it forwards): `Some` only for a filter this module would build
+    /// itself, from values it accepts — so only the documented fields and
+    /// operators pass — with `$top` capped at [`MAX_TOP`].
+    pub fn recognise(filter: &str, top: Option<&str>) -> Option<ListQuery> {
+        let parsed = crate::list_parse::parse(filter)?;
+        let top = match top {
+            Some(text) => text.parse::<u32>().ok()?.clamp(1, MAX_TOP),
+            None => MAX_TOP,
+        };
+        let query = ListQuery::new(&ListFilter {
+            top: Some(top),
+            ..parsed
+        })
+        .ok()?;
+        (query.filter == filter).then_some(query)
+    }
+}
+
+/// `{base}/api/…?$filter=…&$top=N`: the filter percent-encoded.
+fn query_url(base: &BaseUrl, operation: Operation, filter: &str, top: u32) -> String {
+    let mut url = String::from(base.as_str());
+    url.push_str(collection_path(operation));
+    url.push('?');
+    if !filter.is_empty() {
+        url.push_str("$filter=");
+        percent_encode(&mut url, filter);
+        url.push('&');
+    }
+    url.push_str("$top=");
+    push_u64(&mut url, top.into());
+    url
+}
+
+/// Where `operation`'s listing lives.
+fn collection_path(operation: Operation) -> &'static str {
+    match operation {
+        Operation::Machines => "/api/machines",
+        _ => "/api/machineactions",
+    }
+}
+
+/// The most devices a lookup returns by default.
+pub const DEFAULT_MACHINES_TOP: u32 = 50;
+
+/// A device lookup by name: `startswith(computerDnsName,'…')`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineQuery {
+    filter: String,
+    top: u32,
+}
+
+impl MachineQuery {
+    /// Devices whose `computerDnsName` starts with `prefix` (1 to 255
+    /// characters, no control characters), at most `top` (1 to
+    /// [`MAX_TOP`], [`DEFAULT_MACHINES_TOP`] when absent).
+    pub fn new(prefix: &str, top: Option<u32>) -> Result<MachineQuery, Error> {
+        let prefix = prefix.trim();
+        if prefix.is_empty() || prefix.chars().count() > 255 || prefix.chars().any(char::is_control)
+        {
+            return Err(Error::invalid_input(
+                "namePrefix must be the start of a device name: 1 to 255 characters, no control characters.",
+            ));
         }
-        url.push_str("$top=");
-        push_u64(&mut url, remaining.clamp(1, self.top).into());
-        get(url, token)
+        let top = top.unwrap_or(DEFAULT_MACHINES_TOP);
+        if !(1..=MAX_TOP).contains(&top) {
+            return Err(Error::invalid_input(
+                "top must be a whole number from 1 to 10000.",
+            ));
+        }
+        let filter = ["startswith(computerDnsName,", &quoted(prefix), ")"].concat();
+        Ok(MachineQuery { filter, top })
+    }
+
+    /// The `$filter` expression.
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// How many devices at most.
+    pub fn top(&self) -> u32 {
+        self.top
+    }
+
+    /// The first page's URL.
+    pub fn url(&self, base: &BaseUrl) -> String {
+        query_url(base, Operation::Machines, &self.filter, self.top)
+    }
+
+    /// Reads a `$filter` and `$top` that a client sent: `Some` only for a
+    /// filter [`MachineQuery::new`] would build itself.
+    pub fn recognise(filter: &str, top: Option<&str>) -> Option<MachineQuery> {
+        let inner = filter
+            .strip_prefix("startswith(computerDnsName,'")?
+            .strip_suffix("')")?;
+        let prefix = crate::list_parse::unquote(inner)?;
+        let top = match top {
+            Some(text) => text.parse::<u32>().ok()?.clamp(1, MAX_TOP),
+            None => DEFAULT_MACHINES_TOP,
+        };
+        let query = MachineQuery::new(&prefix, Some(top)).ok()?;
+        (query.filter == filter).then_some(query)
     }
 }
 
@@ -189,7 +295,8 @@ fn quoted(value: &str) -> String {
     text
 }
 
-fn get(url: String, token: &AccessToken) -> HttpRequest {
+/// A `GET` of `url` with the token.
+pub(crate) fn get(url: String, token: &AccessToken) -> HttpRequest {
     HttpRequest {
         method: Method::Get,
         url,
@@ -209,7 +316,16 @@ pub fn next_page_request(
     next_link: &str,
     token: &AccessToken,
 ) -> Result<HttpRequest, Error> {
-    let prefix = [base.as_str(), "/api/machineactions?"].concat();
+    next_page_url(base, Operation::List, next_link).map(|url| get(url, token))
+}
+
+/// `next_link` when it is a page of `operation`'s listing under `base`.
+pub(crate) fn next_page_url(
+    base: &BaseUrl,
+    operation: Operation,
+    next_link: &str,
+) -> Result<String, Error> {
+    let prefix = [base.as_str(), collection_path(operation), "?"].concat();
     let same_place = next_link
         .get(..prefix.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(&prefix));
@@ -222,7 +338,45 @@ pub fn next_page_request(
             "The list's next page is on another host or path than baseUrl, so it was not followed: the token is sent nowhere else.",
         ));
     }
-    Ok(get(next_link.to_owned(), token))
+    Ok(next_link.to_owned())
+}
+
+/// One page of a listing, as sent: its items, and the link to the next.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Page {
+    /// The entries of `value`, as parsed.
+    pub items: Vec<RawJson>,
+    /// `@odata.nextLink`, when more results remain.
+    pub next_link: Option<String>,
+}
+
+/// Reads a page of `operation`'s listing. A page that is not
+/// `{ "value": [ … ] }` is `invalid_response`; an error status is read as
+/// for any call.
+pub fn interpret_page(
+    operation: Operation,
+    head: &HttpResponse,
+    body: &Body,
+    now_unix_secs: u64,
+) -> Result<Page, Error> {
+    interpret_status(operation, head, body, now_unix_secs)?;
+    let not_a_page = || {
+        Error::new(
+            ErrorKind::InvalidResponse,
+            "The answer is not a list ({\"value\": [...]}); check that baseUrl points at the Defender API.",
+        )
+        .with_status(head.status)
+    };
+    let items = match body {
+        Body::Json(json) => crate::raw::items(json, "value").ok_or_else(not_a_page)?,
+        Body::Unparsable(_) => return Err(not_a_page()),
+    };
+    let head: PageHead = body.decode().ok_or_else(not_a_page)?;
+    Ok(Page {
+        items,
+        next_link: head.next_link,
+    })
 }
 
 /// One page of a listing.
@@ -248,38 +402,31 @@ struct PageHead {
     next_link: Option<String>,
 }
 
-/// Reads a list page. A page that is not `{ "value": [ … ] }` is
-/// `invalid_response`; an error status is read as for any call.
+/// Reads a page of machine actions: [`interpret_page`], each entry checked
+/// and given the canonical shape.
 pub fn interpret_list(response: HttpResponse, now_unix_secs: u64) -> Result<ListPage, Error> {
     let body = Body::from_text(&response.body);
-    interpret_status(&response, &body, now_unix_secs)?;
-    let not_a_page = || {
-        Error::new(
-            ErrorKind::InvalidResponse,
-            "The answer is not a list of machine actions ({\"value\": [...]}); check that baseUrl points at the Defender API.",
-        )
-        .with_status(response.status)
-    };
-    let items = match &body {
-        Body::Json(json) => crate::raw::items(json, "value").ok_or_else(not_a_page)?,
-        Body::Unparsable(_) => return Err(not_a_page()),
-    };
-    let head: PageHead = body.decode().ok_or_else(not_a_page)?;
-    let mut page = ListPage {
-        actions: Vec::with_capacity(items.len()),
-        skipped: 0,
-        next_link: head.next_link,
-    };
-    for item in items {
-        match Body::Json(item).action() {
-            Ok(action) => page.actions.push(action),
-            Err(_) => page.skipped += 1,
-        }
-    }
-    Ok(page)
+    let page = interpret_page(Operation::List, &response, &body, now_unix_secs)?;
+    Ok(ListPage::from_page(page))
 }
 
 impl ListPage {
+    /// The machine actions of a page; entries that are not are counted.
+    pub fn from_page(page: Page) -> ListPage {
+        let mut list = ListPage {
+            actions: Vec::with_capacity(page.items.len()),
+            skipped: 0,
+            next_link: page.next_link,
+        };
+        for item in page.items {
+            match Body::Json(item).action() {
+                Ok(action) => list.actions.push(action),
+                Err(_) => list.skipped += 1,
+            }
+        }
+        list
+    }
+
     /// The statuses a cancel can still change: `Pending` and `InProgress`.
     pub fn cancellable(&self) -> impl Iterator<Item = &(ActionState, RawJson)> {
         self.actions.iter().filter(|(state, _)| {

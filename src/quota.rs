@@ -101,8 +101,32 @@ impl Budget {
         self.paused_until = self.paused_until.max(until_ms);
     }
 
+    /// The least time, in milliseconds from `now_ms`, before `n` more
+    /// requests can all have gone: the requests in flight taken as answered
+    /// now, each new one sent at the first moment the limits allow.
+    pub fn time_to_send(&mut self, n: usize, now_ms: u64) -> u64 {
+        self.wait(now_ms);
+        if n == 0 {
+            return 0;
+        }
+        let mut sent: Vec<u64> = self.finished.iter().copied().collect();
+        sent.extend((0..self.in_flight).map(|_| now_ms));
+        let start = now_ms.max(self.paused_until);
+        let mut at = start;
+        for _ in 0..n {
+            for limit in &self.limits {
+                let calls = limit.calls as usize;
+                if sent.len() >= calls {
+                    at = at.max(sent[sent.len() - calls] + limit.window_ms);
+                }
+            }
+            sent.push(at);
+        }
+        at - now_ms
+    }
+
     /// Milliseconds until the next request may go; 0 for now.
-    fn wait(&mut self, now_ms: u64) -> u64 {
+    pub fn wait(&mut self, now_ms: u64) -> u64 {
         let longest = self.limits.iter().map(|l| l.window_ms).max().unwrap_or(0);
         while self
             .finished

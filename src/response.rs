@@ -13,13 +13,48 @@ use serde::Deserialize;
 /// past 1 MiB is not one, and reading it would only cost memory.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Which call a response answers; it shapes the advice in error messages.
+/// Which call a response answers: it shapes the advice in error messages,
+/// and each is an endpoint with its own quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     /// `POST …/cancel`.
     Cancel,
     /// `GET` one action.
     Get,
+    /// `GET /api/machineactions`, a page of a listing.
+    List,
+    /// `GET /api/machines`, a page of devices.
+    Machines,
+}
+
+impl Operation {
+    /// Every endpoint, in the order of [`Operation::index`].
+    pub const ALL: [Operation; 4] = [
+        Operation::Cancel,
+        Operation::Get,
+        Operation::List,
+        Operation::Machines,
+    ];
+
+    /// The endpoint's name in a quota (`cancel`, `get`, `list`, `machines`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Cancel => "cancel",
+            Operation::Get => "get",
+            Operation::List => "list",
+            Operation::Machines => "machines",
+        }
+    }
+
+    /// The endpoint of a quota name.
+    pub fn parse(name: &str) -> Option<Operation> {
+        Operation::ALL.into_iter().find(|op| op.as_str() == name)
+    }
+
+    /// The position in [`Operation::ALL`]: where a per-endpoint table keeps it.
+    pub fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// A successful answer, in the seed's shape:
@@ -68,7 +103,7 @@ pub fn interpret(
     now_unix_secs: u64,
 ) -> Result<ActionResponse, Error> {
     if response.body.len() > MAX_BODY_BYTES {
-        return Err(too_large(response.status));
+        return Err(too_large(response.status, MAX_BODY_BYTES));
     }
     let body = Body::from_text(&response.body);
     interpret_parsed(operation, response, body, now_unix_secs)
@@ -113,9 +148,9 @@ pub fn interpret_parsed(
     })
 }
 
-/// The error for a status outside 2xx (a redirect, 4xx, 5xx), read as for a
-/// get; `Ok` for a 2xx.
+/// The error for a status outside 2xx (a redirect, 4xx, 5xx); `Ok` for a 2xx.
 pub(crate) fn interpret_status(
+    operation: Operation,
     head: &HttpResponse,
     body: &Body,
     now_unix_secs: u64,
@@ -123,7 +158,7 @@ pub(crate) fn interpret_status(
     if (200..300).contains(&head.status) {
         return Ok(());
     }
-    Err(status_error(Operation::Get, head, body, now_unix_secs))
+    Err(status_error(operation, head, body, now_unix_secs))
 }
 
 /// Headers that carry credentials: dropped from every returned header map.
@@ -134,13 +169,27 @@ pub fn is_credential_header(name: &str) -> bool {
     )
 }
 
-/// The error for a body announced or found to exceed [`MAX_BODY_BYTES`].
-pub fn too_large(status: u16) -> Error {
-    Error::new(
-        ErrorKind::InvalidResponse,
-        "The response body is larger than 1 MiB, which no machine-action answer is, so it was not read past that. Check that baseUrl points at the Defender API.",
-    )
-    .with_status(status)
+/// The largest page of a listing read, in bytes: 10,000 actions (the most
+/// `$top` asks for) of about 1.5 KB each fit with room to spare.
+pub const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
+
+/// The most of an answer to `request` that is read: a page of a listing
+/// (a `GET` with a query) may be large, one action never is.
+pub fn max_body_bytes(request: &crate::HttpRequest) -> usize {
+    match (request.method, request.url.contains('?')) {
+        (crate::Method::Get, true) => MAX_PAGE_BYTES,
+        _ => MAX_BODY_BYTES,
+    }
+}
+
+/// The error for a body announced or found to exceed `limit` bytes.
+pub fn too_large(status: u16, limit: usize) -> Error {
+    let text = if limit == MAX_PAGE_BYTES {
+        "The response body is larger than 32 MiB, which no page of a listing is, so it was not read past that. Ask for fewer results (top), or check that baseUrl points at the Defender API."
+    } else {
+        "The response body is larger than 1 MiB, which no machine-action answer is, so it was not read past that. Check that baseUrl points at the Defender API."
+    };
+    Error::new(ErrorKind::InvalidResponse, text).with_status(status)
 }
 
 fn body_problem_message(problem: BodyProblem, head: &HttpResponse) -> String {
@@ -275,11 +324,14 @@ fn advice(kind: ErrorKind, operation: Operation) -> &'static str {
     match (kind, operation) {
         (ErrorKind::Unauthorized, _) => "Defender refused the token: it is missing, expired or issued for another audience. Get a new token for https://api.securitycenter.microsoft.com (the audience for every commercial host).",
         (ErrorKind::Forbidden, Operation::Cancel) => "The token is not allowed to cancel machine actions. The app or user needs one of Machine.CollectForensics, Machine.Isolate, Machine.RestrictExecution, Machine.Scan, Machine.Offboard, Machine.StopAndQuarantine or Machine.LiveResponse, with admin consent.",
-        (ErrorKind::Forbidden, Operation::Get) => "The token is not allowed to read machine actions. The app needs Machine.Read.All or Machine.ReadWrite.All (a user: Machine.Read or Machine.ReadWrite), with admin consent.",
+        (ErrorKind::Forbidden, Operation::Get | Operation::List) => "The token is not allowed to read machine actions. The app needs Machine.Read.All or Machine.ReadWrite.All (a user: Machine.Read or Machine.ReadWrite), with admin consent.",
+        (ErrorKind::Forbidden, Operation::Machines) => "The token is not allowed to read devices. The app needs Machine.Read.All or Machine.ReadWrite.All (a user: Machine.Read or Machine.ReadWrite), with admin consent.",
+        (ErrorKind::NotFound, Operation::List | Operation::Machines) => "The list was not found here: check that baseUrl is the Defender API of the tenant's cloud.",
         (ErrorKind::NotFound, _) => "No machine action with this id exists here. Check the id, and that baseUrl is the tenant's cloud (commercial, GCC or GCC High); a just-created action can also be missing for a short while.",
         (ErrorKind::BadRequest, Operation::Cancel) => "Defender refused the cancel. An action that already finished (Succeeded, Failed, TimeOut or Cancelled) cannot be cancelled: check its status.",
+        (ErrorKind::BadRequest, Operation::List | Operation::Machines) => "Defender refused the listing's filter.",
         (ErrorKind::BadRequest, Operation::Get) => "Defender refused the request.",
-        (ErrorKind::RateLimited, _) => "Too many requests: the API allows 100 calls a minute and 1,500 an hour for each of cancel, get and list.",
+        (ErrorKind::RateLimited, _) => "Too many requests: the API allows 100 calls a minute and 1,500 an hour for each of cancel, get, list and machines.",
         (ErrorKind::Server, _) => "Defender, or a proxy in front of it, failed; try again shortly.",
         _ => "The server answered with an unexpected status.",
     }

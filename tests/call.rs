@@ -2,6 +2,10 @@
 //! wasm client takes, decided here without a network.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod driver;
+
+use driver::{json, network, Reply, Script, Trace, TOKEN};
+
 use mde_machine_actions::input::{AccessToken, BaseUrl, Comment, MachineActionId};
 use mde_machine_actions::outcome::{CancelOutcome, CLOCK_SKEW_MS};
 use mde_machine_actions::retry::RetryPolicy;
@@ -9,29 +13,11 @@ use mde_machine_actions::{
     ActionResponse, Call, Clock, Error, ErrorKind, Event, HttpResponse, Method, Operation, Source,
     Step,
 };
-use std::collections::VecDeque;
 
 const ID: &str = "5382f7ea-7557-4ab7-9782-d50480024a4e";
 const COMMENT: &str = "Stuck isolation, cancelled from the SOC portal";
-const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.payload-of-the-token.signature";
 /// 2026-11-30T12:00:00Z.
 const BEGAN_MS: u64 = 1_796_040_000_000;
-
-/// What the scripted server does with one request.
-enum Reply {
-    /// An answer: status, headers, body.
-    Http(u16, Vec<(&'static str, String)>, String),
-    /// A failure before any answer (network, timeout …).
-    Fail(Error),
-}
-
-fn json(status: u16, body: String) -> Reply {
-    Reply::Http(
-        status,
-        vec![("content-type", "application/json".into())],
-        body,
-    )
-}
 
 fn action(id: &str, status: &str, comment: Option<&str>, cancelled_at: Option<&str>) -> String {
     let text = |v: Option<&str>| v.map_or("null".to_owned(), |v| format!("{v:?}"));
@@ -42,92 +28,22 @@ fn action(id: &str, status: &str, comment: Option<&str>, cancelled_at: Option<&s
     )
 }
 
-fn network() -> Error {
-    Error::new(ErrorKind::Network, "The request got no HTTP answer.")
-}
-
-/// What the shell saw while driving a call.
-#[derive(Default)]
-struct Trace {
-    sent: Vec<(Method, String)>,
-    sleeps: Vec<u64>,
-    releases: Vec<(Operation, Option<u64>)>,
-    arms: Vec<u64>,
-    refreshes: u32,
-}
-
-/// Drives `call` like the wasm shell, answering each request from `replies`
-/// and advancing a fake clock by 10 ms per step (and by each sleep).
+/// Drives `call` like the wasm shell, answering each request from `replies`.
 fn drive(
-    mut call: Call,
+    call: Call,
     replies: Vec<Reply>,
     can_refresh: bool,
 ) -> (Result<ActionResponse, Error>, Trace) {
-    let mut replies: VecDeque<Reply> = replies.into();
-    let mut trace = Trace::default();
-    let mut now = BEGAN_MS;
-    let mut event = Event::Start;
-    for _ in 0..1000 {
-        let clock = Clock {
-            now_ms: now,
-            random: 0.5,
-        };
-        now += 10;
-        event = match call.step(event, clock) {
-            Step::Arm { ms } => {
-                trace.arms.push(ms);
-                Event::Armed
-            }
-            Step::Token => Event::Token(AccessToken::parse(TOKEN)),
-            Step::Refresh => {
-                trace.refreshes += 1;
-                Event::Refreshed(can_refresh)
-            }
-            Step::Acquire(_) => Event::Permitted,
-            Step::Release {
-                operation,
-                retry_after_seconds,
-            } => {
-                trace.releases.push((operation, retry_after_seconds));
-                Event::Released
-            }
-            Step::Send(request) => {
-                trace.sent.push((request.method, request.url.clone()));
-                match replies
-                    .pop_front()
-                    .expect("a request the script did not expect")
-                {
-                    Reply::Http(status, headers, body) => Event::Answer(Ok((
-                        HttpResponse {
-                            status,
-                            reason: String::new(),
-                            headers: headers
-                                .into_iter()
-                                .map(|(n, v)| (n.to_owned(), v))
-                                .collect(),
-                            body: String::new(),
-                        },
-                        body.into(),
-                    ))),
-                    Reply::Fail(error) => Event::Answer(Err(error)),
-                }
-            }
-            Step::Sleep(ms) => {
-                trace.sleeps.push(ms);
-                now += ms;
-                Event::Woke
-            }
-            Step::Done(result) => {
-                assert!(
-                    replies.is_empty(),
-                    "{} scripted replies left unused",
-                    replies.len()
-                );
-                return (*result, trace);
-            }
-        };
-    }
-    panic!("the call did not end");
+    let mut script = Script::new(replies, BEGAN_MS);
+    script.can_refresh = can_refresh;
+    let result = script.run(call);
+    assert!(
+        script.replies.is_empty(),
+        "{} scripted replies left unused",
+        script.replies.len()
+    );
+    let action = result.map(|answer| answer.into_action().expect("an action"));
+    (action, script.trace)
 }
 
 fn cancel_call(timeout_ms: u64) -> Call {
@@ -556,7 +472,8 @@ fn a_quota_refusal_after_a_lost_answer_is_read_back() {
             Step::Sleep(_) => call.step(Event::Woke, clock),
             Step::Refresh => call.step(Event::Refreshed(false), clock),
             Step::Done(result) => {
-                assert_eq!(result.unwrap().outcome, Some(CancelOutcome::Cancelled));
+                let action = result.unwrap().into_action().unwrap();
+                assert_eq!(action.outcome, Some(CancelOutcome::Cancelled));
                 return;
             }
         };

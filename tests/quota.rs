@@ -141,3 +141,34 @@ fn no_limits_means_no_waiting() {
         assert_eq!(budget.try_send(ticket, 7), Ok(()));
     }
 }
+
+#[test]
+fn the_time_to_send_is_the_quota_lower_bound() {
+    let limits = [
+        Limit {
+            calls: 100,
+            window_ms: 6_000,
+        },
+        Limit {
+            calls: 1_500,
+            window_ms: 90_000,
+        },
+    ];
+    let mut budget = Budget::new(&limits);
+    // 300 from an empty window: 100 now, 100 after 6 s, 100 after 12 s.
+    assert_eq!(budget.time_to_send(300, 0), 12_000);
+    assert_eq!(budget.time_to_send(100, 0), 0);
+    assert_eq!(budget.time_to_send(101, 0), 6_000);
+    assert_eq!(budget.time_to_send(0, 0), 0);
+    // 40 answered at t=1000: the 61st more waits for the first of them.
+    for _ in 0..40 {
+        let ticket = budget.ticket();
+        budget.try_send(ticket, 1_000).unwrap();
+        budget.finished(1_000);
+    }
+    assert_eq!(budget.time_to_send(60, 2_000), 0);
+    assert_eq!(budget.time_to_send(61, 2_000), 5_000);
+    // The hourly limit binds past 1,500.
+    assert_eq!(Budget::new(&limits).time_to_send(1_501, 0), 90_000);
+    assert_eq!(Budget::new(&[]).time_to_send(10_000, 0), 0);
+}

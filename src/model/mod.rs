@@ -13,10 +13,12 @@
 //! build that never asks (the JS package) does not carry its code.
 
 mod action;
+mod machine;
 mod state;
 mod values;
 
 pub use action::MachineAction;
+pub use machine::Machine;
 pub use state::{ActionState, CommandStatus};
 pub(crate) use values::object;
 pub use values::{ActionStatus, ActionType, Command, CommandRecord, FileInfo, RelatedFileInfo};

@@ -6,12 +6,14 @@ use super::deadline::Deadline;
 use super::fetch::send;
 use super::quota_source::{Permit, QuotaSource};
 use super::token::TokenSource;
-use crate::call::{Call, Clock, Event, Step};
+use crate::call::{Answer, Call, Clock, Event, Step};
 use crate::error::{Error, ErrorKind, Source};
 use crate::input::{BaseUrl, Comment, MachineActionId, Timeout};
+use crate::listing::{ListOf, Listed, Listing};
 use crate::quota::{Limit, DEFENDER_LIMITS};
 use crate::response::ActionResponse;
 use crate::retry::RetryPolicy;
+use crate::watch::{Next, Watch};
 use std::rc::Rc;
 use web_sys::AbortSignal;
 
@@ -20,17 +22,17 @@ use web_sys::AbortSignal;
 /// Cheap to clone: clones share one configuration and one quota budget.
 #[derive(Debug, Clone)]
 pub struct MachineActionsClient {
-    config: Rc<Config>,
+    pub(super) config: Rc<Config>,
 }
 
 #[derive(Debug)]
-struct Config {
+pub(super) struct Config {
     token: TokenSource,
-    base_url: BaseUrl,
-    timeout: Timeout,
-    retry: RetryPolicy,
-    /// The quota per endpoint: cancel, get.
-    quota: QuotaSource,
+    pub(super) base_url: BaseUrl,
+    pub(super) timeout: Timeout,
+    pub(super) retry: RetryPolicy,
+    /// The quota per endpoint.
+    pub(super) quota: QuotaSource,
 }
 
 impl MachineActionsClient {
@@ -98,7 +100,7 @@ impl MachineActionsClient {
             self.config.retry,
             whole.as_millis().into(),
         );
-        self.drive(call, whole, signal).await
+        action(self.drive(call, whole, signal, None).await)
     }
 
     /// Reads a machine action's current state (`GET`).
@@ -115,16 +117,75 @@ impl MachineActionsClient {
             self.config.retry,
             whole.as_millis().into(),
         );
-        self.drive(call, whole, signal).await
+        action(self.drive(call, whole, signal, None).await)
     }
 
-    /// Performs the call's steps until it is done.
-    async fn drive(
+    /// Lists the machine actions, or devices, that match a query, page
+    /// after page.
+    pub async fn list(
+        &self,
+        what: ListOf<'_>,
+        timeout: Option<Timeout>,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Listed, Error> {
+        let whole = timeout.unwrap_or(self.config.timeout);
+        let base = self.config.base_url.clone();
+        let (retry, ms) = (self.config.retry, whole.as_millis().into());
+        let mut listing = Listing::new(base, what, retry, ms, now_ms());
+        while let Some(call) = listing.next_call(now_ms())? {
+            listing.take(self.drive(call, whole, signal, None).await)?;
+        }
+        Ok(listing.finish())
+    }
+
+    /// Reads the action every interval until it is final (Succeeded,
+    /// Failed, TimeOut or Cancelled), calling `on_update` with each read
+    /// that differs from the one before; returns the final read.
+    pub async fn wait_for_final(
+        &self,
+        id: &MachineActionId,
+        mut watch: Watch,
+        signal: Option<&AbortSignal>,
+        on_update: &dyn Fn(&ActionResponse),
+    ) -> Result<ActionResponse, Error> {
+        let call_ms = u64::from(self.config.timeout.as_millis());
+        loop {
+            let ms = watch.read_timeout(call_ms, now_ms());
+            let part = Timeout::from_millis(ms as f64)?;
+            let next = match self.get(id, Some(part), signal).await {
+                Ok(read) => {
+                    let (changed, next) = watch.observe(&read, now_ms())?;
+                    if changed {
+                        on_update(&read);
+                    }
+                    if next == Next::Final {
+                        return Ok(read);
+                    }
+                    next
+                }
+                Err(error) if error.kind() == ErrorKind::Aborted => return Err(error),
+                Err(error) => watch.read_failed(error, now_ms())?,
+            };
+            if let Next::ReadAfter(ms) = next {
+                let pause = Timeout::from_millis(ms as f64)?;
+                let deadline = Deadline::start_part(pause, pause, signal)?;
+                match deadline.sleep(ms).await {
+                    Err(error) if error.kind() == ErrorKind::Aborted => return Err(error),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Performs the call's steps until it is done. `signal` aborts
+    /// everything; `stop` only the waits, letting a request in flight finish.
+    pub(super) async fn drive(
         &self,
         mut call: Call,
         whole: Timeout,
         signal: Option<&AbortSignal>,
-    ) -> Result<ActionResponse, Error> {
+        stop: Option<&AbortSignal>,
+    ) -> Result<Answer, Error> {
         let config = &self.config;
         let mut deadline: Option<Deadline> = None;
         let mut permit: Option<Permit> = None;
@@ -141,7 +202,7 @@ impl MachineActionsClient {
             if let Step::Arm { ms } = step {
                 // The previous part's timer is cleared before the next starts.
                 deadline = None;
-                event = match arm(ms, whole, signal) {
+                event = match arm(ms, whole, signal).and_then(|d| d.with_stop(stop)) {
                     Ok(armed) => {
                         deadline = Some(armed);
                         Event::Armed
@@ -201,6 +262,15 @@ impl MachineActionsClient {
 fn arm(ms: u64, whole: Timeout, signal: Option<&AbortSignal>) -> Result<Deadline, Error> {
     let part = Timeout::from_millis(ms.clamp(1, u64::from(whole.as_millis())) as f64)?;
     Deadline::start_part(part, whole, signal)
+}
+
+/// The action a cancel or a get brought back.
+fn action(result: Result<Answer, Error>) -> Result<ActionResponse, Error> {
+    result?.into_action().ok_or_else(out_of_order)
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
 }
 
 fn out_of_order() -> Error {

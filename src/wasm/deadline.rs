@@ -27,6 +27,9 @@ pub(crate) struct Deadline {
     abort: Function,
     timer: JsValue,
     caller: Option<AbortSignal>,
+    /// A signal that ends waits (`sleep`, `race`) but not a request in
+    /// flight: a bulk run's Stop lets the answers already coming arrive.
+    stop: Option<AbortSignal>,
     timeout: Timeout,
     ends_at_ms: f64,
 }
@@ -65,9 +68,20 @@ impl Deadline {
             abort,
             timer,
             caller: caller.cloned(),
+            stop: None,
             timeout: whole,
             ends_at_ms,
         })
+    }
+
+    /// Makes `stop` end this deadline's waits, not its requests; refuses at
+    /// once when it already fired.
+    pub(crate) fn with_stop(mut self, stop: Option<&AbortSignal>) -> Result<Self, Error> {
+        if stop.is_some_and(AbortSignal::aborted) {
+            return Err(aborted());
+        }
+        self.stop = stop.cloned();
+        Ok(self)
     }
 
     /// Milliseconds left before the deadline.
@@ -94,23 +108,31 @@ impl Deadline {
     /// Awaits `promise`, but no longer than the deadline: a promise that
     /// ignores the signal (a token function, a stalled body) cannot hang the call.
     pub(crate) async fn race(&self, promise: Promise) -> Result<JsValue, Error> {
-        let signal = self.signal();
+        let signals: Vec<AbortSignal> = std::iter::once(self.signal())
+            .chain(self.stop.iter().cloned())
+            .collect();
         let mut listener = None;
-        let stop = Promise::new(&mut |_resolve, reject| {
-            let _ = signal.add_event_listener_with_callback("abort", &reject);
+        let ended = Promise::new(&mut |_resolve, reject| {
+            for signal in &signals {
+                let _ = signal.add_event_listener_with_callback("abort", &reject);
+            }
             listener = Some(reject);
         });
-        let settled = JsFuture::from(Promise::race(&Array::of2(&promise, &stop))).await;
+        let settled = JsFuture::from(Promise::race(&Array::of2(&promise, &ended))).await;
         // A call that waits many times must not pile up listeners.
         if let Some(reject) = listener {
-            let _ = signal.remove_event_listener_with_callback("abort", &reject);
+            for signal in &signals {
+                let _ = signal.remove_event_listener_with_callback("abort", &reject);
+            }
         }
         settled.map_err(|e| self.failure(e))
     }
 
     /// Names a rejection: the caller's abort, our timeout, or else the network.
     pub(crate) fn failure(&self, js_error: JsValue) -> Error {
-        if self.caller.as_ref().is_some_and(AbortSignal::aborted) {
+        let stopped =
+            |signal: &Option<AbortSignal>| signal.as_ref().is_some_and(AbortSignal::aborted);
+        if stopped(&self.caller) || stopped(&self.stop) {
             aborted()
         } else if self.controller.signal().aborted() {
             let mut text = String::from("No complete answer within ");

@@ -88,7 +88,7 @@ export interface QuotaLimit {
 }
 
 /** The endpoints a quota counts separately. */
-export type QuotaEndpoint = "cancel" | "get";
+export type QuotaEndpoint = "cancel" | "get" | "list" | "machines";
 
 /**
  * A provider's answer: send now with this permit, or ask again in `waitMs` (no request can go sooner),
@@ -151,6 +151,100 @@ export interface CancelMachineActionOptions extends ClientOptions, CallOptions {
   comment: string;
 }
 
+/**
+ * Which machine actions to list. Each of `status`, `machineId` and `type` takes one value or several
+ * (any of them matches); the fields all have to match. Values are checked before anything is sent.
+ */
+export interface MachineActionFilter {
+  status?: MachineActionStatus | MachineActionStatus[];
+  /** Device ids: 40 hex digits. */
+  machineId?: string | string[];
+  type?: MachineActionType | MachineActionType[];
+  /** Who asked for the action (a UPN or an app). */
+  requestor?: string;
+  /** Created at or after: ISO 8601 UTC, or a Date. */
+  createdAfter?: string | Date;
+  /** Created before: ISO 8601 UTC, or a Date. */
+  createdBefore?: string | Date;
+  /** How many results at most, 1–10000. Default 1000. */
+  top?: number;
+}
+
+/** A device, as Defender reports it: every field kept as sent. */
+export interface Machine {
+  id: string;
+  computerDnsName?: string | null;
+  firstSeen?: string | null;
+  lastSeen?: string | null;
+  osPlatform?: string | null;
+  osVersion?: string | null;
+  healthStatus?: "Active" | "Inactive" | "ImpairedCommunication" | "NoSensorData" | (string & {}) | null;
+  onboardingStatus?: string | null;
+  rbacGroupName?: string | null;
+  riskScore?: string | null;
+  exposureLevel?: string | null;
+  lastIpAddress?: string | null;
+  machineTags?: string[] | null;
+  [field: string]: unknown;
+}
+
+export interface FindMachinesOptions extends CallOptions {
+  /** How many devices at most, 1–10000. Default 50. */
+  top?: number;
+}
+
+export interface WaitForFinalOptions {
+  /** How often to read the action, 200–3600000 ms. Default 5000. */
+  intervalMs?: number;
+  /** How long to wait in all, 1–86400000 ms. Default 600000. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Called with each read that differs from the one before (status or last update). */
+  onUpdate?: (action: MachineAction) => void;
+}
+
+export type CancelManyOutcome =
+  | "cancelled" | "already_cancelled" | "not_cancellable" | "not_found" | "failed" | "would_cancel" | "skipped";
+
+/** One action's line in a bulk run. */
+export interface CancelManyEntry {
+  id: string;
+  machineId: string | null;
+  computerDnsName: string | null;
+  type: MachineActionType | null;
+  outcome: CancelManyOutcome;
+  /** The action's status as last read, when known. */
+  status: MachineActionStatus | null;
+  /** What went wrong, for "failed" (and "not_found", "not_cancellable"). */
+  error: { kind: MachineActionErrorKind; message: string; status_code: number | null; correlation_id: string | null } | null;
+}
+
+export interface CancelManyProgress {
+  done: number;
+  total: number;
+  /** The entry just settled. */
+  last: CancelManyEntry;
+  /** The least time left at the quota's pace, in ms; null when a shared quota provider keeps the quota. */
+  etaMs: number | null;
+}
+
+export interface CancelManyOptions {
+  /** Send no cancel: say what each action would meet. Default false. */
+  dryRun?: boolean;
+  onProgress?: (progress: CancelManyProgress) => void;
+  /** Stops the run: nothing more is sent, waits end, answers on their way still arrive. */
+  signal?: AbortSignal;
+  /** Each request's deadline (and the listing's, for a filter). Default the client's timeoutMs. */
+  timeoutMs?: number;
+}
+
+export interface CancelManyResult {
+  /** One entry per action, in the order given or listed. */
+  results: CancelManyEntry[];
+  /** How many actions came to each outcome. */
+  summary: Record<CancelManyOutcome, number>;
+}
+
 export type MachineActionErrorKind =
   | "invalid_input" | "unauthorized" | "forbidden" | "not_found" | "bad_request"
   | "rate_limited" | "server" | "network" | "timeout" | "aborted" | "invalid_response" | "not_cancellable";
@@ -196,6 +290,34 @@ export class MachineActionsClient {
   constructor(options: ClientOptions);
   cancel(machineActionId: string, comment: string, options?: CallOptions): Promise<CancelResult>;
   get(machineActionId: string, options?: CallOptions): Promise<MachineActionResult>;
+  /**
+   * `GET {baseUrl}/api/machineactions` with a `$filter` built from `filter`, following `@odata.nextLink`
+   * (same host only) until `top` results. `timeoutMs` bounds the whole listing. A bad filter is
+   * "invalid_input", nothing sent.
+   */
+  list(filter?: MachineActionFilter, options?: CallOptions): Promise<MachineAction[]>;
+  /** `GET {baseUrl}/api/machines?$filter=startswith(computerDnsName,'…')`: devices whose name starts with `namePrefix`. */
+  findMachines(namePrefix: string, options?: FindMachinesOptions): Promise<Machine[]>;
+  /**
+   * Reads the action every `intervalMs` (inside the client's quota) until it is Succeeded, Failed,
+   * TimeOut or Cancelled, and resolves with it; `onUpdate` gets each read that differs from the last.
+   * Rejects "timeout" (source "client") when `timeoutMs` passes first; a read that fails in a way that
+   * may pass (network, 5xx, 429) is tried again at the next interval.
+   */
+  waitForFinal(machineActionId: string, options?: WaitForFinalOptions): Promise<MachineAction>;
+  /**
+   * Cancels many actions, each with the verified cancel of `cancel()`, paced by the client's quota so that
+   * no request draws a 429 and the run takes no longer than the quota requires. `{ filter }` lists first;
+   * listed actions that are already final are reported without a request. A dry run sends no cancel:
+   * it lists (or reads the given ids) and says what a cancel would meet. The signal stops the run at once:
+   * the promise resolves with what was done, the actions not sent as "skipped". Rejects only for bad
+   * arguments (or a listing that failed), before any cancel is sent.
+   */
+  cancelMany(
+    which: { ids: string[] } | { filter: MachineActionFilter },
+    comment: string,
+    options?: CancelManyOptions,
+  ): Promise<CancelManyResult>;
   /** Releases the client's wasm memory now instead of at garbage collection. */
   free(): void;
 }
@@ -225,7 +347,7 @@ export class QuotaLedger {
   pause(endpoint: QuotaEndpoint, untilMs: number): void;
   /** The state to persist: pass it back as `snapshot`. */
   snapshot(): string;
-  /** Permits out, both endpoints together. */
+  /** Permits out, all endpoints together. */
   readonly inFlight: number;
   free(): void;
 }

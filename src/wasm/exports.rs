@@ -46,7 +46,7 @@ pub async fn cancel_machine_action(options: JsValue) -> Result<JsValue, JsValue>
 #[wasm_bindgen(js_name = MachineActionsClient, skip_typescript)]
 #[derive(Debug)]
 pub struct JsMachineActionsClient {
-    inner: MachineActionsClient,
+    pub(super) inner: MachineActionsClient,
 }
 
 #[wasm_bindgen(js_class = MachineActionsClient)]
@@ -223,7 +223,7 @@ extern "C" {
 /// outcome, notice}`, with `json_body` the engine's own parsed body (see
 /// [`crate::raw`]): nothing is rebuilt or re-serialised. Header names and
 /// values cannot hold a line break, so they travel as one text.
-fn result_to_js(result: &ActionResponse) -> JsValue {
+pub(super) fn result_to_js(result: &ActionResponse) -> JsValue {
     let mut headers = String::new();
     for (name, value) in &result.response_headers {
         if !headers.is_empty() {

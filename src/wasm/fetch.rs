@@ -6,7 +6,7 @@ use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse};
 use crate::raw::BodyText;
 use crate::request::write_json_string;
-use crate::response::{too_large, MAX_BODY_BYTES};
+use crate::response::{max_body_bytes, too_large};
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -28,7 +28,7 @@ extern "C" {
 /// Performs one exchange within `deadline`. Redirects are not followed, so the
 /// `Authorization` header never travels to another address. The answer's
 /// head (its `body` text left empty) and its body text, read as a stream and
-/// never past [`MAX_BODY_BYTES`].
+/// never past [`max_body_bytes`].
 pub(crate) async fn send(
     request: &HttpRequest,
     deadline: &Deadline,
@@ -52,8 +52,9 @@ pub(crate) async fn send(
         .iter()
         .find(|(name, _)| name == "content-length")
         .and_then(|(_, value)| value.trim().parse::<u64>().ok());
-    if length.is_some_and(|length| length > MAX_BODY_BYTES as u64) {
-        return Err(too_large(status));
+    let limit = max_body_bytes(request);
+    if length.is_some_and(|length| length > limit as u64) {
+        return Err(too_large(status, limit));
     }
     // The length bounds the text only when it is the body's own: not
     // compressed, and not a cross-origin answer whose Content-Encoding the
@@ -80,11 +81,11 @@ pub(crate) async fn send(
     let text = if bounded {
         read_text(&response).await
     } else {
-        read_bounded(&response).await
+        read_bounded(&response, limit).await
     }
     .map_err(|e| match e {
         Read::Failed(e) => body_failed(e),
-        Read::TooLarge => too_large(status),
+        Read::TooLarge => too_large(status, limit),
     })?;
     let head = HttpResponse {
         status,
@@ -113,11 +114,11 @@ async fn read_text(response: &Response) -> Result<BodyText, Read> {
 
 /// The body, chunk by chunk, in bytes: reading stops (and the stream is
 /// cancelled, closing the connection) as soon as it passes
-/// [`MAX_BODY_BYTES`], so an endless or huge body costs at most that much
+/// `limit`, so an endless or huge body costs at most that much
 /// memory, in every runtime. The chunks wait on the JS side and are copied
 /// into wasm memory once, at their exact size. Bytes that are not UTF-8 read
 /// as U+FFFD, as `text()` reads them.
-async fn read_bounded(response: &Response) -> Result<BodyText, Read> {
+async fn read_bounded(response: &Response, limit: usize) -> Result<BodyText, Read> {
     let Some(stream) = response.body() else {
         return Ok(BodyText::default());
     };
@@ -134,7 +135,7 @@ async fn read_bounded(response: &Response) -> Result<BodyText, Read> {
             .map_err(Read::Failed)?
             .unchecked_into();
         total += chunk.length() as usize;
-        if total > MAX_BODY_BYTES {
+        if total > limit {
             let _ = reader.cancel();
             return Err(Read::TooLarge);
         }

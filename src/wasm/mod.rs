@@ -2,11 +2,13 @@
 //! exports the JS API. Every decision about what to send and what an answer
 //! means is made by the core modules.
 
+mod bulk;
 mod client;
 #[cfg(feature = "edge")]
 mod credentials;
 mod deadline;
 mod exports;
+mod exports_runs;
 mod fetch;
 mod js_error;
 mod options;
@@ -15,6 +17,7 @@ mod quota_ledger;
 #[cfg(feature = "edge")]
 mod quota_provider;
 mod quota_source;
+mod run_options;
 mod token;
 
 pub use client::MachineActionsClient;

@@ -86,7 +86,7 @@ impl<'de> Deserialize<'de> for Opt<JsValue> {
 
 impl Opt<JsValue> {
     /// A string option, as Rust text.
-    fn text(self, wrong_type: &'static str) -> Result<Option<String>, Error> {
+    pub(super) fn text(self, wrong_type: &'static str) -> Result<Option<String>, Error> {
         match self {
             Opt::Given(value) => string(&value, wrong_type).map(Some),
             _ => Ok(None),
@@ -96,7 +96,7 @@ impl Opt<JsValue> {
 
 impl Opt<f64> {
     /// A number option: absent, or given and checked by `check`.
-    fn number(self, wrong_type: &'static str) -> Result<Option<f64>, Error> {
+    pub(super) fn number(self, wrong_type: &'static str) -> Result<Option<f64>, Error> {
         match self {
             Opt::Absent => Ok(None),
             Opt::Given(n) => Ok(Some(n)),
@@ -311,7 +311,7 @@ impl CredentialsOptions {
 }
 
 /// Reads an options object into `T`; anything but a plain object is refused.
-fn read_object<T: serde::de::DeserializeOwned>(
+pub(super) fn read_object<T: serde::de::DeserializeOwned>(
     value: &JsValue,
     message: &'static str,
 ) -> Result<T, Error> {
@@ -344,14 +344,14 @@ pub(crate) fn argument(value: JsValue) -> Opt<JsValue> {
     }
 }
 
-fn timeout(value: Opt<f64>) -> Result<Option<Timeout>, Error> {
+pub(super) fn timeout(value: Opt<f64>) -> Result<Option<Timeout>, Error> {
     value
         .number("timeoutMs must be a number of milliseconds from 1 to 600000.")?
         .map(Timeout::from_millis)
         .transpose()
 }
 
-fn signal(value: Opt<JsValue>) -> Result<Option<AbortSignal>, Error> {
+pub(super) fn signal(value: Opt<JsValue>) -> Result<Option<AbortSignal>, Error> {
     match value {
         Opt::Given(value) => value
             .dyn_into::<AbortSignal>()
@@ -367,7 +367,7 @@ fn get(object: &Object, key: &str) -> JsValue {
 
 /// A JS string as Rust text, refusing lone surrogates that would otherwise be
 /// silently replaced.
-fn string(value: &JsValue, wrong_type: &'static str) -> Result<String, Error> {
+pub(super) fn string(value: &JsValue, wrong_type: &'static str) -> Result<String, Error> {
     let text = value
         .dyn_ref::<JsString>()
         .ok_or(Error::invalid_input(wrong_type))?;

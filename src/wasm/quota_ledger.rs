@@ -1,4 +1,4 @@
-//! `QuotaLedger`: the core's [`Ledger`] for cancel and get, exported so that
+//! `QuotaLedger`: the core's [`Ledger`] for each endpoint, exported so that
 //! whatever holds a quota shared by many clients (a Durable Object) stores
 //! and serialises it while the policy stays here.
 
@@ -7,6 +7,7 @@ use super::options::quota_limits;
 use super::quota_provider::get;
 use crate::error::Error;
 use crate::quota::{Grant, Ledger, Limit};
+use crate::response::Operation;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -14,8 +15,8 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(js_name = QuotaLedger, skip_typescript)]
 #[derive(Debug)]
 pub struct JsQuotaLedger {
-    /// cancel, get.
-    ledgers: [Ledger; 2],
+    /// One per endpoint, in the order of [`Operation::ALL`].
+    ledgers: [Ledger; 4],
 }
 
 #[wasm_bindgen(js_class = QuotaLedger)]
@@ -31,7 +32,7 @@ impl JsQuotaLedger {
             let ledgers = match snapshot.as_string() {
                 Some(text) => restore(&limits, &text)?,
                 None if snapshot.is_undefined() || snapshot.is_null() => {
-                    [Ledger::new(&limits), Ledger::new(&limits)]
+                    Operation::ALL.map(|_| Ledger::new(&limits))
                 }
                 None => return Err(Error::invalid_input(BAD_SNAPSHOT)),
             };
@@ -93,25 +94,21 @@ impl JsQuotaLedger {
 
     /// The state to persist, for `new QuotaLedger({ quota, snapshot })`.
     pub fn snapshot(&self) -> String {
-        let [cancel, get] = &self.ledgers;
-        let mut text = cancel.snapshot();
-        text.push('\n');
-        text.push_str(&get.snapshot());
-        text
+        let lines: Vec<String> = self.ledgers.iter().map(Ledger::snapshot).collect();
+        lines.join("\n")
     }
 
-    /// Permits out, both endpoints together.
+    /// Permits out, all endpoints together.
     #[wasm_bindgen(getter, js_name = inFlight)]
     pub fn in_flight(&self) -> u32 {
         self.ledgers.iter().map(Ledger::in_flight).sum::<usize>() as u32
     }
 
     fn ledger(&mut self, endpoint: &str) -> Result<&mut Ledger, JsValue> {
-        match endpoint {
-            "cancel" => Ok(&mut self.ledgers[0]),
-            "get" => Ok(&mut self.ledgers[1]),
-            _ => Err(error_to_js(Error::invalid_input(
-                "endpoint must be \"cancel\" or \"get\".",
+        match Operation::parse(endpoint) {
+            Some(operation) => Ok(&mut self.ledgers[operation.index()]),
+            None => Err(error_to_js(Error::invalid_input(
+                "endpoint must be \"cancel\", \"get\", \"list\" or \"machines\".",
             ))),
         }
     }
@@ -119,17 +116,18 @@ impl JsQuotaLedger {
 
 const BAD_SNAPSHOT: &str = "snapshot must be a string from QuotaLedger.snapshot().";
 
-fn restore(limits: &[Limit], text: &str) -> Result<[Ledger; 2], Error> {
-    let (cancel, get) = text
-        .split_once('\n')
-        .ok_or(Error::invalid_input(BAD_SNAPSHOT))?;
-    match (
-        Ledger::restore(limits, cancel),
-        Ledger::restore(limits, get),
-    ) {
-        (Some(cancel), Some(get)) => Ok([cancel, get]),
-        _ => Err(Error::invalid_input(BAD_SNAPSHOT)),
+/// One line per endpoint; a snapshot from before the list and machines
+/// endpoints (two lines) starts those afresh.
+fn restore(limits: &[Limit], text: &str) -> Result<[Ledger; 4], Error> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    if lines.len() != 2 && lines.len() != Operation::ALL.len() {
+        return Err(Error::invalid_input(BAD_SNAPSHOT));
     }
+    let mut ledgers = Operation::ALL.map(|_| Ledger::new(limits));
+    for (ledger, line) in ledgers.iter_mut().zip(lines) {
+        *ledger = Ledger::restore(limits, line).ok_or(Error::invalid_input(BAD_SNAPSHOT))?;
+    }
+    Ok(ledgers)
 }
 
 /// Milliseconds as a whole, non-negative number (NaN reads as 0), at most

@@ -104,7 +104,7 @@ fn call(
 ) -> Result<JsValue, Error> {
     let function = method(provider, name).ok_or_else(|| provider_failed(None))?;
     function
-        .call2(provider, &JsValue::from_str(endpoint(operation)), argument)
+        .call2(provider, &JsValue::from_str(operation.as_str()), argument)
         .map_err(|e| provider_failed(Some(e)))
 }
 
@@ -133,13 +133,6 @@ fn provider_failed(cause: Option<JsValue>) -> Error {
     match cause {
         Some(cause) => error.with_cause(cause),
         None => error,
-    }
-}
-
-fn endpoint(operation: Operation) -> &'static str {
-    match operation {
-        Operation::Cancel => "cancel",
-        Operation::Get => "get",
     }
 }
 

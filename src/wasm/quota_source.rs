@@ -17,8 +17,8 @@ pub struct QuotaSource(Inner);
 
 #[derive(Debug)]
 enum Inner {
-    /// One budget per endpoint: cancel, get.
-    Local(RefCell<[Budget; 2]>),
+    /// One budget per endpoint, in the order of [`Operation::ALL`].
+    Local(Box<RefCell<[Budget; 4]>>),
     /// A JS provider shared with other clients (see `quota_provider`).
     #[cfg(feature = "edge")]
     Provider(QuotaProvider),
@@ -31,10 +31,9 @@ pub(crate) struct Permit(pub(super) JsValue);
 impl QuotaSource {
     /// The client's own budget per endpoint under `limits` (none: no quota).
     pub fn limits(limits: &[Limit]) -> Self {
-        QuotaSource(Inner::Local(RefCell::new([
-            Budget::new(limits),
-            Budget::new(limits),
-        ])))
+        QuotaSource(Inner::Local(Box::new(RefCell::new(
+            Operation::ALL.map(|_| Budget::new(limits)),
+        ))))
     }
 
     /// A provider: any object with `acquire` and `release` methods; `None`
@@ -53,7 +52,7 @@ impl QuotaSource {
     ) -> Result<Permit, Error> {
         match &self.0 {
             Inner::Local(budgets) => {
-                let at = index(operation);
+                let at = operation.index();
                 let ticket = budgets.borrow_mut()[at].ticket();
                 loop {
                     let wait = match budgets.borrow_mut()[at].try_send(ticket, now_ms()) {
@@ -84,7 +83,7 @@ impl QuotaSource {
     ) {
         match &self.0 {
             Inner::Local(budgets) => {
-                let budget = &mut budgets.borrow_mut()[index(operation)];
+                let budget = &mut budgets.borrow_mut()[operation.index()];
                 let now = now_ms();
                 budget.finished(now);
                 if let Some(seconds) = retry_after_seconds {
@@ -97,6 +96,51 @@ impl QuotaSource {
                     .release(operation, permit, retry_after_seconds, deadline)
                     .await
             }
+        }
+    }
+}
+
+impl QuotaSource {
+    /// Waits, for as long as it takes, until the endpoint's own budget has
+    /// room, so that a call started then does not spend its deadline in
+    /// line; `stop` ends the wait with an `aborted` error. A provider's
+    /// line is waited in by the call itself.
+    pub(crate) async fn ready(
+        &self,
+        operation: Operation,
+        stop: Option<&web_sys::AbortSignal>,
+    ) -> Result<(), Error> {
+        #[cfg_attr(not(feature = "edge"), allow(irrefutable_let_patterns))]
+        let Inner::Local(budgets) = &self.0
+        else {
+            return Ok(());
+        };
+        loop {
+            let wait = budgets.borrow_mut()[operation.index()].wait(now_ms());
+            if wait == 0 {
+                return Ok(());
+            }
+            let part = crate::input::Timeout::from_millis(wait.min(600_000) as f64)?;
+            let pause = Deadline::start_part(part, part, stop)?;
+            pause.sleep(wait.min(600_000)).await.or_else(|error| {
+                // The pause's own end is the wait being over, not a failure.
+                match error.kind() {
+                    ErrorKind::Timeout => Ok(()),
+                    _ => Err(error),
+                }
+            })?;
+        }
+    }
+
+    /// The least time before `n` more requests to the endpoint can have
+    /// gone under the client's own budget; `None` under a provider.
+    pub(crate) fn time_to_send(&self, operation: Operation, n: usize) -> Option<u64> {
+        match &self.0 {
+            Inner::Local(budgets) => {
+                Some(budgets.borrow_mut()[operation.index()].time_to_send(n, now_ms()))
+            }
+            #[cfg(feature = "edge")]
+            Inner::Provider(_) => None,
         }
     }
 }
@@ -114,13 +158,6 @@ pub(super) async fn sleep_within(
         return Err(Error::new(ErrorKind::RateLimited, full));
     }
     deadline.sleep(ms).await
-}
-
-fn index(operation: Operation) -> usize {
-    match operation {
-        Operation::Cancel => 0,
-        Operation::Get => 1,
-    }
 }
 
 pub(super) fn now_ms() -> u64 {
