@@ -2,6 +2,8 @@
 // (Cloudflare Workers / workerd). It answers
 //   POST /api/machineactions/{id}/cancel   {"Comment": "…"}
 //   GET  /api/machineactions/{id}
+//   GET  /api/machineactions?$filter=…&$top=N   (the filters MachineActionsClient.list writes)
+//   GET  /api/machines?$filter=startswith(computerDnsName,'…')&$top=N
 // with Microsoft's request and response shapes, so a page's "custom base URL" can point
 // here unchanged. Callers present `Authorization: Bearer <PROXY_API_KEY>`; the Worker
 // holds the app registration's client secret, gets Entra tokens through the package's
@@ -30,6 +32,9 @@ const EXPOSE_HEADERS = "mise-correlation-id, request-id, client-request-id, Retr
 /** Defender response headers passed back to the caller. */
 const PASS_HEADERS = ["mise-correlation-id", "request-id", "client-request-id"];
 const ROUTE = /^\/api(?:\/v1\.0)?\/machineactions\/([^/]+)(\/cancel)?\/?$/i;
+/** The listings: the package re-validates each filter, so the proxy stays a narrow door. */
+const LIST_ROUTE = /^\/api(?:\/v1\.0)?\/(machineactions|machines)\/?$/i;
+const LIST_PARAMS = new Set(["$filter", "$top"]);
 
 /**
  * Per-isolate state, built lazily from env on the first request: the token provider
@@ -48,6 +53,8 @@ export default {
       path: url.pathname,
       action_id: null,
       comment: null,
+      filter: null,
+      listed: null,
       outcome: "ok",
       status: 0,
       correlation_id: null,
@@ -88,12 +95,13 @@ async function handle(request, env, url, log) {
     return localError(403, "Forbidden", "This origin may not call the proxy.", log);
   }
 
-  const match = ROUTE.exec(url.pathname);
-  if (!match) {
+  const listing = LIST_ROUTE.exec(url.pathname);
+  const match = listing ? null : ROUTE.exec(url.pathname);
+  if (!match && !listing) {
     log.outcome = "not_found";
     return localError(404, "ResourceNotFound", `Resource ${url.pathname} was not found`, log);
   }
-  const isCancel = Boolean(match[2]);
+  const isCancel = Boolean(match?.[2]);
   const allowed = isCancel ? "POST" : "GET";
   if (request.method !== allowed) {
     log.outcome = "method_not_allowed";
@@ -117,6 +125,8 @@ async function handle(request, env, url, log) {
     r.headers.set("WWW-Authenticate", "Bearer");
     return r;
   }
+
+  if (listing) return relayList(listing[1].toLowerCase(), url, env, log);
 
   let id;
   try {
@@ -152,6 +162,39 @@ async function handle(request, env, url, log) {
     const result = isCancel ? await setup.client.cancel(id, comment) : await setup.client.get(id);
     if (result.outcome === "already_cancelled") return alreadyCancelled(result, log);
     return success(result, log);
+  } catch (e) {
+    if (!isError(e)) throw e;
+    return upstreamError(e, log, env);
+  }
+}
+
+/**
+ * A listing, read whole by the package when it recognises the filter as one it writes
+ * (anything else is a 400 and nothing goes upstream); answered as one page, so no link
+ * to the upstream host ever reaches the caller.
+ */
+async function relayList(collection, url, env, log) {
+  const unknown = [...url.searchParams.keys()].filter((k) => !LIST_PARAMS.has(k));
+  if (unknown.length || url.searchParams.getAll("$filter").length > 1 || url.searchParams.getAll("$top").length > 1) {
+    log.outcome = "invalid_input";
+    return localError(400, "InvalidInput", "Only one $filter and one $top are forwarded.", log);
+  }
+  const filter = url.searchParams.get("$filter");
+  log.filter = filter?.slice(0, 500) ?? null;
+  let setup;
+  try {
+    setup = state(env);
+  } catch (e) {
+    log.outcome = "misconfigured";
+    return localError(500, "ProxyMisconfigured", redact(`The proxy is misconfigured: ${e?.message ?? e}`, env), log);
+  }
+  const endpoint = collection === "machines" ? "machines" : "list";
+  try {
+    const value = await setup.client.relayList(endpoint, filter, url.searchParams.get("$top"));
+    log.listed = value.length;
+    const context = `${url.origin}/api/$metadata#${endpoint === "machines" ? "Machines" : "MachineActions"}`;
+    const headers = new Headers({ "Content-Type": ODATA_JSON, "OData-Version": "4.0", "Cache-Control": "no-store" });
+    return new Response(JSON.stringify({ "@odata.context": context, value }), { status: 200, headers });
   } catch (e) {
     if (!isError(e)) throw e;
     return upstreamError(e, log, env);

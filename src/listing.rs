@@ -63,6 +63,48 @@ pub enum ListOf<'a> {
     Machines(&'a MachineQuery),
 }
 
+/// A listing a client asked a proxy for, recognised: see
+/// [`Query::recognise`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Query {
+    /// Machine actions.
+    Actions(ListQuery),
+    /// Devices.
+    Machines(MachineQuery),
+}
+
+impl Query {
+    /// Reads the `$filter` and `$top` of a listing request for `endpoint`
+    /// (`list` or `machines`) that a proxy received: only a filter the
+    /// package writes itself passes, so only the documented fields and
+    /// operators reach Defender, and `$top` is capped at 10,000.
+    pub fn recognise(
+        endpoint: &str,
+        filter: Option<&str>,
+        top: Option<&str>,
+    ) -> Result<Query, Error> {
+        let filter = filter.unwrap_or("");
+        let query = match Operation::parse(endpoint) {
+            Some(Operation::List) => ListQuery::recognise(filter, top).map(Query::Actions),
+            Some(Operation::Machines) => MachineQuery::recognise(filter, top).map(Query::Machines),
+            _ => None,
+        };
+        query.ok_or_else(|| {
+            Error::invalid_input(
+                "This $filter is not forwarded: only the filters MachineActionsClient.list and findMachines write (status, machineId, type, requestor and creation time; startswith on computerDnsName) pass, with $top from 1 to 10000.",
+            )
+        })
+    }
+
+    /// The listing to read.
+    pub fn list_of(&self) -> ListOf<'_> {
+        match self {
+            Query::Actions(query) => ListOf::Actions(query),
+            Query::Machines(query) => ListOf::Machines(query),
+        }
+    }
+}
+
 impl Listing {
     /// A listing of `what`, within `timeout_ms` from `now_ms`.
     pub fn new(

@@ -176,3 +176,35 @@ fn entra_refusals_are_unauthorized_with_advice_and_no_secret() {
         interpret_token_response(response(503, "<html>down</html>"), 0, &secret).unwrap_err();
     assert_eq!(down.kind(), ErrorKind::Server);
 }
+
+#[test]
+fn the_audience_follows_the_cloud_of_the_base_url() {
+    use mde_machine_actions::entra::Cloud;
+    use mde_machine_actions::input::BaseUrl;
+    let audience =
+        |url: &str| Cloud::of_base_url(&BaseUrl::parse(url).unwrap()).map(Cloud::audience);
+    let commercial = Some("https://api.securitycenter.microsoft.com");
+    assert_eq!(audience("https://api.security.microsoft.com"), commercial);
+    assert_eq!(
+        audience("https://eu.api.security.microsoft.com"),
+        commercial
+    );
+    assert_eq!(
+        audience("https://api-eu.securitycenter.microsoft.com"),
+        commercial
+    );
+    assert_eq!(
+        audience("https://api-gcc.securitycenter.microsoft.us"),
+        Some("https://api-gcc.securitycenter.microsoft.us")
+    );
+    assert_eq!(
+        audience("https://api-gov.securitycenter.microsoft.us"),
+        Some("https://api-gov.securitycenter.microsoft.us")
+    );
+    assert_eq!(audience("http://127.0.0.1:8080"), None);
+    assert_eq!(audience("https://mde-proxy.example.workers.dev"), None);
+    assert_eq!(
+        audience("https://api.security.microsoft.com.evil.example"),
+        None
+    );
+}

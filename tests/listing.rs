@@ -305,3 +305,30 @@ fn a_proxy_recognises_exactly_the_filters_the_package_writes() {
         );
     }
 }
+
+#[test]
+fn a_proxy_forwards_only_listings_it_recognises() {
+    use mde_machine_actions::listing::Query;
+    let query = Query::recognise("list", Some("status eq 'Pending'"), Some("20000")).unwrap();
+    match &query {
+        Query::Actions(q) => assert_eq!((q.filter(), q.top()), ("status eq 'Pending'", 10_000)),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(query.list_of(), ListOf::Actions(_)));
+    let machines =
+        Query::recognise("machines", Some("startswith(computerDnsName,'lap')"), None).unwrap();
+    assert!(matches!(machines, Query::Machines(_)));
+    for (endpoint, filter) in [
+        ("list", Some("status eq 'Pending' or 1 eq 1")),
+        ("machines", None),
+        ("machines", Some("status eq 'Pending'")),
+        ("cancel", Some("status eq 'Pending'")),
+    ] {
+        let error = Query::recognise(endpoint, filter, None).unwrap_err();
+        assert_eq!(
+            error.kind(),
+            ErrorKind::InvalidInput,
+            "{endpoint} {filter:?}"
+        );
+    }
+}

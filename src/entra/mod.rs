@@ -53,6 +53,32 @@ impl Cloud {
         }
     }
 
+    /// The cloud a Defender API base URL belongs to; `None` for any other
+    /// host (a proxy, the simulator), whose audience is its own.
+    pub fn of_base_url(base: &crate::input::BaseUrl) -> Option<Cloud> {
+        let host = base
+            .as_str()
+            .strip_prefix("https://")?
+            .split(['/', ':'])
+            .next()?
+            .to_ascii_lowercase();
+        let under = |domain: &str| host == domain || host.ends_with(&[".", domain].concat());
+        if host.starts_with("api-gcc.") && under("microsoft.us") {
+            Some(Cloud::Gcc)
+        } else if under("microsoft.us") {
+            Some(Cloud::GccHigh)
+        } else if under("security.microsoft.com") || under("securitycenter.microsoft.com") {
+            Some(Cloud::Commercial)
+        } else {
+            None
+        }
+    }
+
+    /// The audience of a Defender API token: the scope without `/.default`.
+    pub fn audience(self) -> &'static str {
+        self.scope().trim_end_matches("/.default")
+    }
+
     /// The scope (audience + `/.default`) for the Defender API.
     pub fn scope(self) -> &'static str {
         match self {

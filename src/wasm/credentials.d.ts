@@ -34,3 +34,14 @@ export class ClientCredentials implements TokenProvider {
   free(): void;
 }
 
+
+export interface MachineActionsClient {
+  /**
+   * For a proxy: the listing a client asked it for — `endpoint` "list" (`GET /api/machineactions`) or
+   * "machines" (`GET /api/machines`) with the request's `$filter` and `$top` — read whole (every page) when
+   * the filter is one `list()` or `findMachines()` writes; any other filter is "invalid_input", nothing sent.
+   */
+  relayList(
+    endpoint: "list" | "machines", filter: string | null, top: string | null, options?: CallOptions,
+  ): Promise<(MachineAction | Machine)[]>;
+}

@@ -281,6 +281,13 @@ export function cancelMachineAction(options: CancelMachineActionOptions): Promis
 /** `null` for a machine action id the package would send, else the message it would refuse it with. */
 export function checkMachineActionId(value: unknown): string | null;
 
+/**
+ * The audience a Defender API token for `baseUrl` must be issued for, e.g.
+ * "https://api.securitycenter.microsoft.com" for every commercial host, regional ones included; null for a
+ * host that is not Defender's own (a proxy, the simulator) or a URL the package would refuse.
+ */
+export function tokenAudience(baseUrl: string): string | null;
+
 /** True for errors this package made; false for anything else, an Error named "MachineActionError" included. */
 export function isMachineActionError(value: unknown): value is MachineActionError;
 

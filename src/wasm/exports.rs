@@ -190,6 +190,16 @@ pub fn check_machine_action_id(value: JsValue) -> JsValue {
     }
 }
 
+/// `tokenAudience(baseUrl)`: the audience a Defender token for `baseUrl`
+/// must have (the same for every commercial regional host); `null` for a
+/// host that is not Defender's (a proxy, the simulator) or a bad URL.
+#[wasm_bindgen(js_name = tokenAudience, skip_typescript)]
+pub fn token_audience(base_url: JsValue) -> Option<String> {
+    let text = base_url.as_string()?;
+    let base = crate::input::BaseUrl::parse(&text).ok()?;
+    crate::entra::Cloud::of_base_url(&base).map(|cloud| cloud.audience().to_owned())
+}
+
 /// `isMachineActionError(value)`: true for errors this package throws.
 #[wasm_bindgen(js_name = isMachineActionError, skip_typescript)]
 pub fn is_machine_action_error(value: &JsValue) -> bool {

@@ -107,6 +107,48 @@ impl JsMachineActionsClient {
     }
 }
 
+#[cfg(feature = "edge")]
+#[wasm_bindgen(js_class = MachineActionsClient)]
+impl JsMachineActionsClient {
+    /// `relayList(endpoint, filter, top, { signal, timeoutMs })`: for a
+    /// proxy, the listing a client asked it for (`endpoint` `"list"` or
+    /// `"machines"`, with the request's `$filter` and `$top`), read whole
+    /// when the package recognises the filter as one it writes itself;
+    /// `invalid_input`, nothing sent, for any other.
+    #[wasm_bindgen(js_name = relayList)]
+    pub fn relay_list(
+        &self,
+        endpoint: JsValue,
+        filter: JsValue,
+        top: JsValue,
+        options: JsValue,
+    ) -> Promise {
+        let client = self.inner.clone();
+        future_to_promise(async move {
+            let run = async {
+                let endpoint = string(&endpoint, "endpoint must be \"list\" or \"machines\".")?;
+                let filter = optional_text(filter, "$filter must be a string.")?;
+                let top = optional_text(top, "$top must be a string.")?;
+                let query =
+                    crate::listing::Query::recognise(&endpoint, filter.as_deref(), top.as_deref())?;
+                let call = CallOptions::read(&options)?;
+                client
+                    .list(query.list_of(), call.timeout, call.signal.as_ref())
+                    .await
+            };
+            run.await.map(items).map_err(error_to_js)
+        })
+    }
+}
+
+#[cfg(feature = "edge")]
+fn optional_text(value: JsValue, message: &'static str) -> Result<Option<String>, Error> {
+    match value.is_undefined() || value.is_null() {
+        true => Ok(None),
+        false => string(&value, message).map(Some),
+    }
+}
+
 /// A listing's items as a JS array: the engine's own objects.
 fn items(listed: Listed) -> JsValue {
     listed.items.into_iter().collect::<Array>().into()
