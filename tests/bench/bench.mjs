@@ -8,6 +8,7 @@ import { performance } from "node:perf_hooks";
 import * as pkg from "../../pkg/mde_machine_actions.js";
 import { COMMENT, plainJsCancel, TOKEN } from "./plain.mjs";
 import { simControl } from "../support.mjs";
+import { benchBulk } from "./bulk.mjs";
 
 const sim = process.argv[process.argv.indexOf("--sim") + 1];
 const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
@@ -111,4 +112,6 @@ for (let i = 0; i < MEMORY_CALLS; i += 1) {
 }
 const memoryEnd = exports.memory.buffer.byteLength;
 console.log(`wasm memory over ${MEMORY_CALLS} more calls (gets, 404s, invalid input): ${kb(memoryStart)} KB → ${kb(memoryEnd)} KB`);
+
+await benchBulk({ pkg, sim, control });
 process.exit(0);
