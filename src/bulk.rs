@@ -277,6 +277,10 @@ impl Bulk {
                     ErrorKind::Aborted if error.attempts() == 0 => Outcome::Skipped,
                     _ => Outcome::Failed,
                 };
+                if entry.outcome == Outcome::Skipped {
+                    // Nothing was sent: there is no error to report.
+                    return self.settled(index);
+                }
                 entry.error = Some(EntryError {
                     kind: error.kind().as_str(),
                     message: error.message().to_owned(),
@@ -285,6 +289,10 @@ impl Bulk {
                 });
             }
         }
+        self.settled(index)
+    }
+
+    fn settled(&mut self, index: usize) -> &Entry {
         self.done += 1;
         &self.entries[index]
     }

@@ -194,10 +194,12 @@ pub fn check_machine_action_id(value: JsValue) -> JsValue {
 /// must have (the same for every commercial regional host); `null` for a
 /// host that is not Defender's (a proxy, the simulator) or a bad URL.
 #[wasm_bindgen(js_name = tokenAudience, skip_typescript)]
-pub fn token_audience(base_url: JsValue) -> Option<String> {
-    let text = base_url.as_string()?;
-    let base = crate::input::BaseUrl::parse(&text).ok()?;
-    crate::entra::Cloud::of_base_url(&base).map(|cloud| cloud.audience().to_owned())
+pub fn token_audience(base_url: JsValue) -> JsValue {
+    base_url
+        .as_string()
+        .and_then(|text| crate::input::BaseUrl::parse(&text).ok())
+        .and_then(|base| crate::entra::Cloud::of_base_url(&base))
+        .map_or(JsValue::NULL, |cloud| JsValue::from_str(cloud.audience()))
 }
 
 /// `isMachineActionError(value)`: true for errors this package throws.

@@ -14,7 +14,7 @@ use web_sys::AbortSignal;
 
 /// `{ status, machineId, type, requestor, createdAfter, createdBefore, top }`.
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct FilterOptions {
     #[serde(default)]
     status: Opt<JsValue>,
@@ -32,6 +32,16 @@ struct FilterOptions {
     top: Opt<f64>,
 }
 
+const FILTER_KEYS: [&str; 7] = [
+    "status",
+    "machineId",
+    "type",
+    "requestor",
+    "createdAfter",
+    "createdBefore",
+    "top",
+];
+
 const BAD_FILTER: &str = "the filter must be an object with only status, machineId, type, requestor, createdAfter, createdBefore and top.";
 
 /// A listing's filter (`undefined` or `null` for none), validated by the core.
@@ -39,6 +49,7 @@ pub(crate) fn list_query(value: &JsValue) -> Result<ListQuery, Error> {
     let options: FilterOptions = if value.is_undefined() || value.is_null() {
         FilterOptions::default()
     } else {
+        only(value, &FILTER_KEYS, BAD_FILTER)?;
         read_object(value, BAD_FILTER)?
     };
     let filter = ListFilter {
@@ -64,7 +75,7 @@ pub(crate) fn list_query(value: &JsValue) -> Result<ListQuery, Error> {
 
 /// `{ signal, timeoutMs, top }` of `findMachines`.
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct FindOptions {
     #[serde(default)]
     signal: Opt<JsValue>,
@@ -85,6 +96,7 @@ pub(crate) struct Find {
 pub(crate) fn find_options(value: &JsValue) -> Result<Find, Error> {
     let o: FindOptions = optional_object(
         value,
+        &["signal", "timeoutMs", "top"],
         "findMachines' options take only signal, timeoutMs and top.",
     )?;
     Ok(Find {
@@ -96,7 +108,7 @@ pub(crate) fn find_options(value: &JsValue) -> Result<Find, Error> {
 
 /// `{ intervalMs, timeoutMs, signal, onUpdate }` of `waitForFinal`.
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct WaitOptions {
     #[serde(default)]
     interval_ms: Opt<f64>,
@@ -120,6 +132,7 @@ pub(crate) struct Wait {
 pub(crate) fn wait_options(value: &JsValue) -> Result<Wait, Error> {
     let o: WaitOptions = optional_object(
         value,
+        &["intervalMs", "timeoutMs", "signal", "onUpdate"],
         "waitForFinal's options take only intervalMs, timeoutMs, signal and onUpdate.",
     )?;
     Ok(Wait {
@@ -132,7 +145,6 @@ pub(crate) fn wait_options(value: &JsValue) -> Result<Wait, Error> {
 
 /// `{ ids }` or `{ filter }`: what `cancelMany` works on.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct TargetOptions {
     #[serde(default)]
     ids: Opt<JsValue>,
@@ -153,6 +165,7 @@ const BAD_TARGET: &str =
 
 /// Reads `cancelMany`'s first argument.
 pub(crate) fn target(value: &JsValue) -> Result<Target, Error> {
+    only(value, &["ids", "filter"], BAD_TARGET)?;
     let o: TargetOptions = read_object(value, BAD_TARGET)?;
     match (o.ids, o.filter) {
         (Opt::Given(ids), Opt::Absent) => Ok(Target::Ids(strings(
@@ -166,7 +179,7 @@ pub(crate) fn target(value: &JsValue) -> Result<Target, Error> {
 
 /// `{ dryRun, onProgress, signal, timeoutMs }` of `cancelMany`.
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct BulkOptions {
     #[serde(default)]
     dry_run: Opt<JsValue>,
@@ -190,6 +203,7 @@ pub(crate) struct Bulk {
 pub(crate) fn bulk_options(value: &JsValue) -> Result<Bulk, Error> {
     let o: BulkOptions = optional_object(
         value,
+        &["dryRun", "onProgress", "signal", "timeoutMs"],
         "cancelMany's options take only dryRun, onProgress, signal and timeoutMs.",
     )?;
     let dry_run = match o.dry_run {
@@ -208,12 +222,27 @@ pub(crate) fn bulk_options(value: &JsValue) -> Result<Bulk, Error> {
 
 fn optional_object<T: serde::de::DeserializeOwned + Default>(
     value: &JsValue,
+    keys: &[&str],
     message: &'static str,
 ) -> Result<T, Error> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
+    only(value, keys, message)?;
     read_object(value, message)
+}
+
+/// Refuses an object with a key outside `keys`: serde-wasm-bindgen reads
+/// only the fields a struct names, so a misspelt one would pass unseen.
+fn only(value: &JsValue, keys: &[&str], message: &'static str) -> Result<(), Error> {
+    let Some(object) = value.dyn_ref::<js_sys::Object>() else {
+        return Err(Error::invalid_input(message));
+    };
+    let known = |key: JsValue| key.as_string().is_some_and(|k| keys.contains(&k.as_str()));
+    match js_sys::Object::keys(object).iter().all(known) {
+        true => Ok(()),
+        false => Err(Error::invalid_input(message)),
+    }
 }
 
 /// A string, or an array of strings, as a list.

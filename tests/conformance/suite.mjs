@@ -6,6 +6,8 @@
 // [{ name, ok, detail }]. It only uses what every runtime has: fetch,
 // AbortController, setTimeout, JSON, crypto.subtle.
 
+import { listTests } from "./lists.mjs";
+
 const TOKEN = "sim-token";
 const PENDING = "11111111-2222-4333-8444-555555555555";
 const FINISHED = "22222222-3333-4444-8555-666666666666";
@@ -874,3 +876,7 @@ const TESTS = [
     }
   }],
 ];
+
+// Listing, device lookup, waiting and bulk cancel (lists.mjs).
+TESTS.push(...listTests({ check, equal, expectInvalid, EDGE_ONLY }));
+

@@ -178,7 +178,7 @@ try {
   });
 
   await test("other paths get 404 and other methods 405, as OData errors", async () => {
-    for (const path of ["/", "/api/machines", "/api/machineactions", `/api/machineactions/${PENDING_ISOLATE}/run`, "/_sim/reset"]) {
+    for (const path of ["/", "/api/machines/x/y", "/api/machineactionsx", `/api/machineactions/${PENDING_ISOLATE}/run`, "/_sim/reset"]) {
       odataError(await call(W, "GET", path, { headers: auth }), 404, "ResourceNotFound");
     }
     const r = await call(W, "DELETE", `/api/machineactions/${PENDING_ISOLATE}`, { headers: auth });
@@ -208,6 +208,40 @@ try {
 
   // --- through to the simulator -----------------------------------------------------
 
+  await test("listings pass through only with a filter the package writes, every page read, no upstream link", async () => {
+    await sim(simMain, "POST", "/_sim/reset");
+    await sim(simMain, "PUT", "/_sim/paging", { page_size: 1 });
+    const q = (filter, top) => `$filter=${encodeURIComponent(filter)}${top ? `&$top=${top}` : ""}`;
+    const r = await call(W, "GET", `/api/machineactions?${q("status eq 'Pending'", 3)}`, { headers: auth });
+    eq(r.status, 200, `status (${r.text.slice(0, 300)})`);
+    eq(r.json.value.length, 3, "three actions, over three upstream pages");
+    assert(r.json.value.every((a) => a.status === "Pending"), "all Pending");
+    assert(!("@odata.nextLink" in r.json), "no link to the upstream host");
+    assert(r.json["@odata.context"].startsWith(W), "context on the Worker's origin");
+    const upstream = await apiRequests(simMain);
+    eq(upstream.filter((x) => x.path === "/api/machineactions").length, 3, "pages read upstream");
+    eq(decodeURIComponent(upstream.find((x) => x.path === "/api/machineactions").query), "$filter=status eq 'Pending'&$top=3", "forwarded query");
+    const machines = await call(W, "GET", `/api/machines?${q("startswith(computerDnsName,'desktop-fin')")}`, { headers: auth });
+    eq(machines.status, 200, `machines status (${machines.text.slice(0, 300)})`);
+    assert(machines.json.value.length > 0 && machines.json.value.every((m) => /^desktop-fin/i.test(m.computerDnsName)), "devices");
+    await sim(simMain, "DELETE", "/_sim/requests");
+    for (const path of [
+      `/api/machineactions?${q("status ne 'Pending'")}`,
+      `/api/machineactions?${q("status eq 'Pending' or 1 eq 1")}`,
+      `/api/machineactions?${q("status eq 'Pending'")}&$orderby=id`,
+      `/api/machineactions?${q("status eq 'Pending'")}&${q("status eq 'Failed'")}`,
+      `/api/machineactions?${q("status eq 'Pending'", "ten")}`,
+      "/api/machines",
+      `/api/machines?${q("id eq 'x'")}`,
+    ]) {
+      odataError(await call(W, "GET", path, { headers: auth }), 400, "InvalidInput");
+    }
+    odataError(await call(W, "GET", `/api/machineactions?${q("status eq 'Pending'")}`), 401, "Unauthorized");
+    eq(await apiRequests(simMain), [], "requests that reached the simulator's API");
+    // Not a reset: that would also forget the token the Worker holds.
+    await sim(simMain, "PUT", "/_sim/paging", { page_size: 10_000 });
+  });
+
   await test("20 cancels in a row (and every refused request before) cost exactly 1 token request", async () => {
     const ids = Array.from({ length: 20 }, (_, i) => `e0e0e0e0-0000-4000-8000-${String(i).padStart(12, "0")}`);
     for (const id of ids) await sim(simMain, "PUT", `/_sim/actions/${id}`, { type: "Isolate", status: "Pending" });
@@ -218,7 +252,7 @@ try {
     }
     eq(await entra(simMain), { token_requests: 1, issued: 1 }, "Entra counters");
     const reqs = await apiRequests(simMain);
-    eq(reqs.length, 20, "upstream requests");
+    eq(reqs.length, 20, `upstream requests: ${reqs.map((r) => `${r.method} ${r.path}?${r.query}`).join(", ").slice(0, 400)}`);
     eq(new Set(reqs.map((r) => r.headers.authorization)).size, 1, "distinct tokens sent");
     eq(reqs[0].token, "issued", "the token sent was issued by Entra");
   });
@@ -358,7 +392,7 @@ try {
     const lines = output.join("").split("\n").filter((l) => l.includes('"duration_ms"'));
     const logs = lines.map((l) => JSON.parse(l.slice(l.indexOf("{"))));
     assert(logs.length >= seen.length, `${logs.length} log lines for ${seen.length} requests`);
-    const keys = ["time", "origin", "method", "path", "action_id", "comment", "outcome", "status", "correlation_id", "duration_ms"];
+    const keys = ["time", "origin", "method", "path", "action_id", "comment", "filter", "listed", "outcome", "status", "correlation_id", "duration_ms"];
     for (const l of logs) eq(Object.keys(l), keys, "log keys");
     const ok = logs.find((l) => l.comment === "Stuck isolation, cancelled via the edge");
     assert(ok, "the cancel was logged with its comment");

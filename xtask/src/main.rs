@@ -23,7 +23,8 @@ tasks:
                    conformance suite in Node, Deno, workerd and headless Chromium
   demo [--port N]  serve the page in www/ against the built-in simulator (default port 8080)
   bench            print the packages' sizes (gzip) and where the bytes go, the cold start,
-                   and the per-call time against plain fetch
+                   the per-call time against plain fetch, and a bulk cancel under the quota
+  sizes            only where the page module's bytes go (SIZES_TOP=1: the largest functions)
   fuzz [--seconds N] [--asan]
                    run every cargo-fuzz target in fuzz/ for N seconds each (default 60)
   setup            only install what is missing";
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         Some("setup") => setup::ensure_all(),
         Some("demo") => demo(&args[1..]),
         Some("bench") => bench(),
+        Some("sizes") => setup::ensure_build_tools().and_then(|()| sizes::breakdown(&[])),
         Some("fuzz") => fuzz::run_all(&args[1..]),
         // Not a task: cargo runs the wasm32 test binaries through this (see test.rs).
         Some(bindgen::RUNNER) => bindgen::run_test_runner(&args[1..]),

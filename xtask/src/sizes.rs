@@ -17,12 +17,20 @@ pub fn breakdown(features: &[&str]) -> Result<(), String> {
     let bytes = fs::read(&named).map_err(|e| format!("cannot read {}: {e}", named.display()))?;
     let module = Module::parse(&bytes).ok_or("cannot read the module's sections")?;
     let mut areas: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut functions: Vec<(u64, &str)> = Vec::new();
     for (index, size) in module.bodies.iter().enumerate() {
         let name = module
             .names
             .get(&(index as u32 + module.imported_functions))
             .map_or("", String::as_str);
         *areas.entry(area(name)).or_default() += size;
+        functions.push((*size, name));
+    }
+    if std::env::var_os("SIZES_TOP").is_some() {
+        functions.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
+        for (size, name) in functions.iter().take(60) {
+            println!("  {size:>7} {}", name.chars().take(150).collect::<String>());
+        }
     }
     *areas.entry("data (messages, tables)").or_default() += module.data;
     *areas.entry("other sections").or_default() += module.other;
