@@ -16,6 +16,12 @@ import {
   type QuotaGrant,
   QuotaLedger,
   type QuotaProvider,
+  type CancelManyEntry,
+  type CancelManyOutcome,
+  type CancelManyProgress,
+  type CancelManyResult,
+  type Machine,
+  tokenAudience,
 } from "../../pkg-edge/mde_machine_actions.js";
 
 export async function cancelAndReport(id: string, token: () => Promise<string>): Promise<string> {
@@ -96,8 +102,8 @@ export function refusedAtCompileTime(): void {
   new MachineActionsClient({ token: "t", quota: true });
   // @ts-expect-error: a provider needs release() too
   new MachineActionsClient({ token: "t", quota: { acquire: () => ({ waitMs: 1 }) } });
-  // @ts-expect-error: the ledger counts cancel and get only
-  new QuotaLedger().acquire("list", 0, 1000);
+  // @ts-expect-error: the ledger counts cancel, get, list and machines only
+  new QuotaLedger().acquire("search", 0, 1000);
   // @ts-expect-error: there is no such cloud
   new ClientCredentials({ tenantId: "t", clientId: "c", clientSecret: "s", cloud: "eu" });
   // @ts-expect-error: the outcome is one of two values
@@ -106,4 +112,43 @@ export function refusedAtCompileTime(): void {
   // @ts-expect-error: kinds are a closed set
   const kind: MachineActionErrorKind = "teapot";
   void kind;
+}
+
+/** Find what is stuck, preview, cancel, and watch one to its end. */
+export async function clearTheMisfire(client: MachineActionsClient): Promise<string> {
+  const stuck: MachineAction[] = await client.list({
+    status: ["Pending", "InProgress"],
+    type: "RunAntiVirusScan",
+    requestor: "playbook-auto-scan@contoso.com",
+    createdAfter: new Date(Date.now() - 86_400_000),
+    top: 500,
+  });
+  // @ts-expect-error: top is a number
+  await client.list({ top: "500" });
+  // @ts-expect-error: there is no such filter field
+  await client.list({ computerDnsName: "desktop-fin-042" });
+  const devices: Machine[] = await client.findMachines("desktop-fin", { top: 10 });
+  const name: string | null | undefined = devices[0]?.computerDnsName;
+  const preview: CancelManyResult = await client.cancelMany({ ids: stuck.map((a) => a.id) }, "Misfired playbook", {
+    dryRun: true,
+  });
+  const wouldCancel: number = preview.summary.would_cancel;
+  const controller = new AbortController();
+  const run = await client.cancelMany({ filter: { status: "Pending" } }, "Misfired playbook", {
+    signal: controller.signal,
+    onProgress: ({ done, total, last, etaMs }: CancelManyProgress) => {
+      const outcome: CancelManyOutcome = last.outcome;
+      void [done, total, outcome, etaMs ?? 0];
+    },
+  });
+  const first: CancelManyEntry | undefined = run.results[0];
+  // @ts-expect-error: cancelMany takes ids or a filter
+  await client.cancelMany(["5382f7ea-7557-4ab7-9782-d50480024a4e"], "x");
+  const final: MachineAction = await client.waitForFinal("5382f7ea-7557-4ab7-9782-d50480024a4e", {
+    intervalMs: 5_000,
+    onUpdate: (action) => void action.status,
+  });
+  const audience: string | null = tokenAudience("https://eu.api.security.microsoft.com");
+  const relayed = await client.relayList("list", "status eq 'Pending'", null);
+  return `${name} ${wouldCancel} ${first?.error?.kind} ${final.status} ${audience} ${relayed.length}`;
 }
