@@ -13,7 +13,6 @@ use crate::list::MachineQuery;
 use crate::listing::{ListOf, Listed};
 use crate::watch::Watch;
 use js_sys::{Array, Function, Object, Promise, Reflect};
-use serde::Serialize;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -100,7 +99,7 @@ impl JsMachineActionsClient {
                 let report = client
                     .cancel_many(bulk, comment, o.timeout, o.signal, progress)
                     .await;
-                report_to_js(&report)
+                Ok(report_to_js(&report))
             };
             run.await.map_err(error_to_js)
         })
@@ -166,7 +165,7 @@ fn progress(callback: Option<Function>) -> Rc<Progress> {
         };
         set("done", &JsValue::from_f64(done as f64));
         set("total", &JsValue::from_f64(total as f64));
-        set("last", &to_js(entry).unwrap_or(JsValue::NULL));
+        set("last", &entry_to_js(entry));
         set(
             "etaMs",
             &eta.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64)),
@@ -176,12 +175,8 @@ fn progress(callback: Option<Function>) -> Rc<Progress> {
     })
 }
 
-fn report_to_js(report: &Report) -> Result<JsValue, Error> {
-    let results: Array = report
-        .results
-        .iter()
-        .map(to_js)
-        .collect::<Result<Array, Error>>()?;
+fn report_to_js(report: &Report) -> JsValue {
+    let results: Array = report.results.iter().map(entry_to_js).collect();
     let summary = Object::new();
     for (outcome, count) in &report.summary {
         let _ = Reflect::set(
@@ -193,12 +188,45 @@ fn report_to_js(report: &Report) -> Result<JsValue, Error> {
     let answer = Object::new();
     let _ = Reflect::set(&answer, &JsValue::from_str("results"), &results);
     let _ = Reflect::set(&answer, &JsValue::from_str("summary"), &summary);
-    Ok(answer.into())
+    answer.into()
 }
 
-/// A plain JS object (not a `Map`), `None` as `null`.
-fn to_js<T: Serialize>(value: &T) -> Result<JsValue, Error> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|_| Error::invalid_input("a result could not be converted for JS."))
+// An entry built by the engine in one call, as `make_result` builds a result.
+#[wasm_bindgen(inline_js = r#"
+export function make_entry(id, machineId, computerDnsName, type, outcome, status, kind, message, status_code, correlation_id) {
+  const error = kind === undefined ? null : { kind, message, status_code: status_code ?? null, correlation_id: correlation_id ?? null };
+  return { id, machineId: machineId ?? null, computerDnsName: computerDnsName ?? null, type: type ?? null, outcome, status: status ?? null, error };
+}
+"#)]
+extern "C" {
+    #[allow(clippy::too_many_arguments)]
+    fn make_entry(
+        id: &str,
+        machine_id: Option<&str>,
+        computer_dns_name: Option<&str>,
+        action_type: Option<&str>,
+        outcome: &str,
+        status: Option<&str>,
+        kind: Option<&str>,
+        message: Option<&str>,
+        status_code: Option<u16>,
+        correlation_id: Option<&str>,
+    ) -> JsValue;
+}
+
+/// `{ id, machineId, computerDnsName, type, outcome, status, error }`.
+fn entry_to_js(entry: &Entry) -> JsValue {
+    let error = entry.error.as_ref();
+    make_entry(
+        &entry.id,
+        entry.machine_id.as_deref(),
+        entry.computer_dns_name.as_deref(),
+        entry.action_type.as_deref(),
+        entry.outcome.as_str(),
+        entry.status.as_deref(),
+        error.map(|e| e.kind),
+        error.map(|e| e.message.as_str()),
+        error.and_then(|e| e.status_code),
+        error.and_then(|e| e.correlation_id.as_deref()),
+    )
 }
