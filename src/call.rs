@@ -128,7 +128,8 @@ pub enum Event {
     /// The quota knows the request is over.
     Released,
     /// The answer: its head (with or without the body text) and body text,
-    /// or why there is none.
+    /// or why there is none; an `invalid_input` error when the runtime
+    /// would not send the request ([`crate::http::refused_send`]).
     Answer(Result<(HttpResponse, BodyText), Error>),
     /// The wait is over.
     Woke,
@@ -316,6 +317,7 @@ impl Call {
                 Some(step) => *step,
                 None => self.unreachable_event(),
             },
+            Event::Answer(Err(error)) if error.is_invalid_input() => self.not_sent(error, now),
             Event::Answer(answer) => self.answered(answer, clock),
             Event::Failed(error) => self.failed(error, now),
         }
@@ -335,6 +337,20 @@ impl Call {
         Step::Release {
             operation,
             retry_after_seconds,
+        }
+    }
+
+    /// The runtime would not send the request: it counts as never sent, is
+    /// neither retried nor read back for itself, and its permit goes back.
+    fn not_sent(&mut self, error: Error, now: u64) -> Step {
+        self.tries = self.tries.saturating_sub(1);
+        self.sent = self.sent.saturating_sub(1);
+        let operation = self.operation();
+        let next = self.failed(error, now);
+        self.after_release = Some(Box::new(next));
+        Step::Release {
+            operation,
+            retry_after_seconds: None,
         }
     }
 

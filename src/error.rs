@@ -14,7 +14,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// An argument broke a rule; nothing was sent.
+    /// An argument broke a rule, or the runtime would not send the request
+    /// (Deno without `--allow-net` for the host); nothing was sent.
     InvalidInput,
     /// HTTP 401: the token is missing, invalid, expired or for another audience.
     Unauthorized,

@@ -5,6 +5,8 @@
 //! only moves bytes between the two. That keeps every rule testable without
 //! a network.
 
+use crate::error::{Error, ErrorKind};
+
 /// The HTTP methods the machine-actions API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -109,6 +111,27 @@ impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
     }
+}
+
+/// A request the runtime would not let out, by the name of the error its
+/// `fetch` rejected with: `NotCapable` (Deno 2) or `PermissionDenied`
+/// (Deno 1) when the program lacks `--allow-net` for `url`'s host. Nothing
+/// left, and trying again cannot help, so it is the caller's `invalid_input`
+/// with no attempt counted, not a network failure. `None` for any other
+/// name: a network failure, which the retry policy may try again. Node, Bun,
+/// workerd and browsers have no such permissions.
+pub fn refused_send(error_name: &str, url: &str) -> Option<Error> {
+    if !matches!(error_name, "NotCapable" | "PermissionDenied") {
+        return None;
+    }
+    // Every URL sent comes from a `BaseUrl`: scheme, `//`, host, path.
+    let host = url.split('/').nth(2).unwrap_or_default();
+    let mut text = String::from("The runtime refused network access to ");
+    text.push_str(host);
+    text.push_str(", so nothing was sent: grant it (in Deno, --allow-net=");
+    text.push_str(host);
+    text.push_str(") and run again.");
+    Some(Error::new(ErrorKind::InvalidInput, text))
 }
 
 /// The standard reason phrase for a status, for responses that carry none.

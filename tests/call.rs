@@ -5,7 +5,7 @@
 mod driver;
 
 use driver::{json, network, Reply, Script, Trace, TOKEN};
-
+use mde_machine_actions::http::refused_send;
 use mde_machine_actions::input::{AccessToken, BaseUrl, Comment, MachineActionId};
 use mde_machine_actions::outcome::{CancelOutcome, CLOCK_SKEW_MS};
 use mde_machine_actions::retry::RetryPolicy;
@@ -322,6 +322,23 @@ fn a_401_with_a_token_that_cannot_refresh_is_unauthorized_after_one_request() {
     assert_eq!(error.kind(), ErrorKind::Unauthorized);
     assert_eq!(error.attempts(), 1);
     assert_eq!(trace.refreshes, 1);
+}
+
+#[test]
+fn a_cancel_the_runtime_would_not_send_is_final_and_counts_no_request() {
+    let refused = refused_send("NotCapable", "https://api.security.microsoft.com/api").unwrap();
+    let (result, trace) = drive(cancel_call(30_000), vec![Reply::Fail(refused)], false);
+    let error = result.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput);
+    assert_eq!(error.source(), Source::Client);
+    assert_eq!(error.attempts(), 0);
+    assert_eq!(trace.sent.len(), 1, "neither retried nor read back");
+    assert!(trace.sleeps.is_empty());
+    assert_eq!(
+        trace.releases,
+        [(Operation::Cancel, None)],
+        "the permit goes back"
+    );
 }
 
 #[test]

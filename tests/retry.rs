@@ -1,7 +1,8 @@
 //! Retry policy: what is retried, how long it waits, and that it stops.
 
+use mde_machine_actions::http::refused_send;
 use mde_machine_actions::retry::{is_retryable, RetryPolicy};
-use mde_machine_actions::{interpret, Error, ErrorKind, HttpResponse, Operation};
+use mde_machine_actions::{interpret, Error, ErrorKind, HttpResponse, Operation, Source};
 
 fn error(status: u16, retry_after: Option<&str>) -> Error {
     let headers = retry_after
@@ -75,4 +76,43 @@ fn attempts_are_bounded() {
 fn an_error_made_outside_a_call_counts_no_request() {
     assert_eq!(error(503, None).attempts(), 0);
     assert_eq!(error(503, None).with_attempts(3).attempts(), 3);
+}
+
+#[test]
+fn a_runtime_refusing_network_access_is_the_callers_input_and_final() {
+    let url = "https://api.security.microsoft.com/api/machineactions/5382f7ea-7557-4ab7-9782-d50480024a4e/cancel";
+    for name in ["NotCapable", "PermissionDenied"] {
+        let error = refused_send(name, url).expect(name);
+        assert_eq!(error.kind(), ErrorKind::InvalidInput, "{name}");
+        assert_eq!(error.source(), Source::Client);
+        assert_eq!(error.attempts(), 0);
+        assert!(!is_retryable(&error) && !error.is_transient());
+        assert!(
+            error
+                .message()
+                .contains("--allow-net=api.security.microsoft.com)"),
+            "{}",
+            error.message()
+        );
+        assert!(!error.message().contains("/api/"), "the host only");
+    }
+    let local = refused_send("NotCapable", "http://127.0.0.1:18181/api/machineactions/x").unwrap();
+    assert!(local.message().contains("--allow-net=127.0.0.1:18181)"));
+}
+
+#[test]
+fn other_fetch_failures_stay_network_failures() {
+    for name in [
+        "TypeError",
+        "AbortError",
+        "TimeoutError",
+        "Error",
+        "notcapable",
+        "",
+    ] {
+        assert!(
+            refused_send(name, "https://example.com/").is_none(),
+            "{name}"
+        );
+    }
 }

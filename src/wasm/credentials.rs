@@ -136,6 +136,8 @@ async fn fetch_token(inner: &Inner) -> Result<IssuedToken, Error> {
                 head.body = redactor.redact(&body.text).unwrap_or(body.text);
                 interpret_token_response(head, sent_at, secret)
             }
+            // The runtime would not send it (no permission): this side's, nothing sent.
+            Err(error) if error.is_invalid_input() => return Err(error),
             Err(error) => Err(error.redact(secret.secret()).with_source(Source::Entra)),
         };
         let error = match result {

@@ -3,7 +3,7 @@
 
 use super::deadline::Deadline;
 use crate::error::{Error, ErrorKind};
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{refused_send, HttpRequest, HttpResponse};
 use crate::raw::BodyText;
 use crate::request::write_json_string;
 use crate::response::{max_body_bytes, too_large};
@@ -40,7 +40,10 @@ pub(crate) async fn send(
     // raced).
     let response: Response = JsFuture::from(global_fetch(&request.url, &init))
         .await
-        .map_err(|e| deadline.failure(e))?
+        .map_err(|e| match refused_send(&error_name(&e), &request.url) {
+            Some(refused) => refused.with_cause(e),
+            None => deadline.failure(e),
+        })?
         .unchecked_into();
     let status = if response.type_() == ResponseType::Opaqueredirect {
         0
@@ -94,6 +97,14 @@ pub(crate) async fn send(
         body: String::new(),
     };
     Ok((head, text))
+}
+
+/// A JS error's `name`, or nothing for a value that is not an `Error`.
+fn error_name(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| error.name().into())
+        .unwrap_or_default()
 }
 
 enum Read {

@@ -13,22 +13,41 @@ const CRATE: &str = "mde_machine_actions";
 /// and Workers, with it.
 pub const BUILDS: [(&str, &[&str]); 2] = [("pkg", &[]), ("pkg-edge", &["edge"])];
 
-/// Builds both packages and prints what it wrote, with sizes.
+/// Builds both packages and prints what it wrote: each file's path, raw and
+/// gzip size, and what a page or Worker loads (wasm + glue), gzip.
 pub fn package() -> Result<(), String> {
     for (dir, features) in BUILDS {
         build(dir, features)?;
         let out = repo_root().join(dir);
-        let wasm = out.join(format!("{CRATE}_bg.wasm"));
-        let glue = out.join(format!("{CRATE}.js"));
-        let (w, g) = (gzip_size(&wasm)?, gzip_size(&glue)?);
+        println!("build: wrote {}/", out.display());
+        let mut files: Vec<PathBuf> = fs::read_dir(&out)
+            .map_err(|e| format!("cannot list {dir}/: {e}"))?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .collect();
+        files.sort();
+        for file in &files {
+            let raw = fs::metadata(file).map_err(|e| e.to_string())?.len();
+            println!(
+                "  {:<34} {:>7.1} KiB  {:>6.1} KiB gzip",
+                file.file_name().unwrap_or_default().to_string_lossy(),
+                kib(raw),
+                kib(gzip_size(file)?)
+            );
+        }
+        let wasm = gzip_size(&out.join(format!("{CRATE}_bg.wasm")))?;
+        let glue = gzip_size(&out.join(format!("{CRATE}.js")))?;
         println!(
-            "build: wrote {dir}/ — wasm {:.1} KiB gzip, JS glue {:.1} KiB gzip, {:.1} KiB together",
-            w as f64 / 1024.0,
-            g as f64 / 1024.0,
-            (w + g) as f64 / 1024.0
+            "  loaded: wasm {:.1} + JS glue {:.1} = {:.1} KiB gzip",
+            kib(wasm),
+            kib(glue),
+            kib(wasm + glue)
         );
     }
     Ok(())
+}
+
+fn kib(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0
 }
 
 /// The size of `path` compressed with `gzip -9`, in bytes.

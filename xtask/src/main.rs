@@ -18,7 +18,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   build            build the npm packages: pkg/ for pages, pkg-edge/ with ClientCredentials
-                   for servers and Workers (wasm-bindgen --target web, wasm-opt -Oz)
+                   for servers and Workers (wasm-bindgen --target web, wasm-opt -Oz), and
+                   print each file written with its raw and gzip size
   test             install what is missing, then run every test: native, and the
                    conformance suite in Node, Deno, workerd and headless Chromium
   demo [--port N]  serve the page in www/ against the built-in simulator (default port 8080)

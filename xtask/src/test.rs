@@ -20,6 +20,14 @@ fn runtimes(pages: &BrowserPages) -> Vec<(&'static str, Command)> {
         "--allow-env=MDE_SIM_SECRET",
         "tests/runtimes/host.mjs",
     ]);
+    // Deno again, without --allow-net: its refusal must come back at once, unretried.
+    let mut deno_no_net = command(&npm_bin("deno").to_string_lossy());
+    deno_no_net.args([
+        "run",
+        "--no-prompt",
+        "--allow-read=pkg-edge",
+        "tests/runtimes/deno-no-net.mjs",
+    ]);
     let mut node_host = node();
     node_host.arg("tests/runtimes/host.mjs");
     let mut workerd = node();
@@ -37,6 +45,7 @@ fn runtimes(pages: &BrowserPages) -> Vec<(&'static str, Command)> {
     vec![
         ("Node", node_host),
         ("Deno", deno),
+        ("Deno without --allow-net", deno_no_net),
         ("workerd", workerd),
         ("Chromium", chromium),
         ("Bun", bun),
