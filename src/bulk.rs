@@ -20,7 +20,7 @@ use crate::model::{ActionState, ActionStatus};
 use crate::outcome::CancelOutcome;
 use crate::raw::RawJson;
 use crate::response::ActionResponse;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// How many actions are worked on at once: enough that the quota, not the
 /// round trips, sets the pace; few enough to stop quickly.
@@ -141,16 +141,6 @@ pub struct Report {
     pub results: Vec<Entry>,
     /// How many actions came to each outcome (every outcome, 0 included).
     pub summary: Vec<(Outcome, usize)>,
-}
-
-/// The device and type fields of an action's body.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Where {
-    #[serde(default, deserialize_with = "crate::lenient::string")]
-    machine_id: Option<String>,
-    #[serde(default, deserialize_with = "crate::lenient::string")]
-    computer_dns_name: Option<String>,
 }
 
 impl Bulk {
@@ -345,9 +335,13 @@ fn describe(entry: &mut Entry, state: &ActionState, json: &RawJson) {
     if let Some(action_type) = &state.action_type {
         entry.action_type = Some(action_type.as_str().to_owned());
     }
-    if let Some(place) = crate::raw::decode::<Where>(json) {
-        entry.machine_id = place.machine_id.or(entry.machine_id.take());
-        entry.computer_dns_name = place.computer_dns_name.or(entry.computer_dns_name.take());
+    for (field, key) in [
+        (&mut entry.machine_id, "machineId"),
+        (&mut entry.computer_dns_name, "computerDnsName"),
+    ] {
+        if let Some(value) = crate::raw::string_field(json, key) {
+            *field = Some(value);
+        }
     }
 }
 

@@ -18,7 +18,6 @@ use crate::model::ActionState;
 use crate::raw::RawJson;
 use crate::response::Operation;
 use crate::retry::RetryPolicy;
-use serde::Deserialize;
 
 /// The most pages one listing reads: a server that links page after page
 /// without end cannot keep the client busy.
@@ -175,9 +174,9 @@ impl Listing {
             }
             _ => {
                 for item in page.items {
-                    match crate::raw::decode::<Identified>(&item) {
-                        Some(Identified { id: Some(_) }) => self.listed.items.push(item),
-                        _ => self.listed.skipped += 1,
+                    match crate::raw::string_field(&item, "id") {
+                        Some(_) => self.listed.items.push(item),
+                        None => self.listed.skipped += 1,
                     }
                 }
             }
@@ -205,11 +204,4 @@ impl Listing {
     pub fn finish(self) -> Listed {
         self.listed
     }
-}
-
-/// An entry's `id`, when it is a string.
-#[derive(Deserialize)]
-struct Identified {
-    #[serde(default, deserialize_with = "crate::lenient::string")]
-    id: Option<String>,
 }

@@ -87,6 +87,13 @@ pub(crate) fn items(json: &RawJson, key: &str) -> Option<Vec<RawJson>> {
     platform::items(json, key)
 }
 
+/// The string at `key` of a parsed object; `None` for anything else. A
+/// field read without a serde view of its own (one view costs a deserializer
+/// in the module).
+pub fn string_field(json: &RawJson, key: &str) -> Option<String> {
+    platform::string_field(json, key)
+}
+
 /// A typed view of parsed JSON; `None` when it does not have the view's shape.
 pub(crate) fn decode<T: DeserializeOwned>(json: &RawJson) -> Option<T> {
     platform::decode(json)
@@ -163,6 +170,10 @@ mod platform {
 
     pub(super) fn items(json: &RawJson, key: &str) -> Option<Vec<RawJson>> {
         json.get(key)?.as_array().cloned()
+    }
+
+    pub(super) fn string_field(json: &RawJson, key: &str) -> Option<String> {
+        json.get(key)?.as_str().map(str::to_owned)
     }
 
     /// The canonical shape (see [`super::canonicalise`]): a variant moves to
@@ -259,6 +270,15 @@ export function canonicalise(o, fields, variants, status, type) {
         let value = js_sys::Reflect::get(json, &JsValue::from_str(key)).ok()?;
         let array = value.dyn_ref::<Array>()?;
         Some(array.iter().collect())
+    }
+
+    pub(super) fn string_field(json: &RawJson, key: &str) -> Option<String> {
+        if !json.is_object() {
+            return None;
+        }
+        js_sys::Reflect::get(json, &JsValue::from_str(key))
+            .ok()?
+            .as_string()
     }
 
     /// See the native `canonicalise`: the same rules, applied in one call.

@@ -4,7 +4,6 @@
 
 use crate::error::{Error, ErrorKind, Source};
 use crate::response::{push_u64, ActionResponse};
-use serde::Deserialize;
 
 /// How often an action is read by default.
 pub const DEFAULT_INTERVAL_MS: u64 = 5_000;
@@ -34,13 +33,10 @@ pub enum Next {
     ReadAfter(u64),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Seen {
-    #[serde(default, deserialize_with = "crate::lenient::string")]
-    status: Option<String>,
-    #[serde(default, deserialize_with = "crate::lenient::string")]
-    last_update_date_time_utc: Option<String>,
+    status: String,
+    last_update: Option<String>,
 }
 
 impl Watch {
@@ -77,10 +73,10 @@ impl Watch {
     /// always does), and what next. A wait that would end before the next
     /// read is over now, with a timeout error that names the last status.
     pub fn observe(&mut self, read: &ActionResponse, now_ms: u64) -> Result<(bool, Next), Error> {
-        let seen: Seen = crate::raw::decode(&read.json_body).unwrap_or(Seen {
-            status: None,
-            last_update_date_time_utc: None,
-        });
+        let seen = Seen {
+            status: read.state.status.as_str().to_owned(),
+            last_update: crate::raw::string_field(&read.json_body, "lastUpdateDateTimeUtc"),
+        };
         let changed = self.last.as_ref() != Some(&seen);
         self.last = Some(seen);
         if read.state.status.is_final() {
@@ -106,8 +102,7 @@ impl Watch {
         let status = self
             .last
             .as_ref()
-            .and_then(|seen| seen.status.as_deref())
-            .unwrap_or("not final");
+            .map_or("not final", |seen| seen.status.as_str());
         let mut text = String::from("The action is still ");
         text.push_str(status);
         text.push_str(" after waiting ");
