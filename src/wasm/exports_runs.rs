@@ -8,7 +8,6 @@ use super::js_error::error_to_js;
 use super::options::{action_id, argument, comment, string, CallOptions};
 use super::run_options::{bulk_options, find_options, list_query, target, wait_options, Target};
 use crate::bulk::{Bulk, Entry, Report};
-use crate::error::Error;
 use crate::list::MachineQuery;
 use crate::listing::{ListOf, Listed};
 use crate::watch::Watch;
@@ -141,7 +140,10 @@ impl JsMachineActionsClient {
 }
 
 #[cfg(feature = "edge")]
-fn optional_text(value: JsValue, message: &'static str) -> Result<Option<String>, Error> {
+fn optional_text(
+    value: JsValue,
+    message: &'static str,
+) -> Result<Option<String>, crate::error::Error> {
     match value.is_undefined() || value.is_null() {
         true => Ok(None),
         false => string(&value, message).map(Some),
