@@ -24,7 +24,7 @@ use serde::Serialize;
 
 /// How many actions are worked on at once: enough that the quota, not the
 /// round trips, sets the pace; few enough to stop quickly.
-pub const CONCURRENCY: usize = 4;
+pub const CONCURRENCY: usize = 8;
 
 /// The most ids one run takes (Defender's `$top` limit for a listing).
 pub const MAX_IDS: usize = 10_000;

@@ -36,6 +36,13 @@ pub const DEFENDER_LIMITS: [Limit; 2] = [
 /// in flight can free room (its answer time is not known in advance).
 pub const IN_FLIGHT_POLL_MS: u64 = 25;
 
+/// What a shell adds to an answer's time read from a JS clock before
+/// counting it: `Date.now()` gives whole milliseconds, cut down, so an answer
+/// read at `t` may have arrived at almost `t + 1`, and a request sent exactly
+/// one window later could reach a server that counts in finer time just
+/// inside the window (one 429 in a bench of 300 cancels).
+pub const CLOCK_MARGIN_MS: u64 = 2;
+
 /// One endpoint's requests: in flight, finished, and waiting to go.
 #[derive(Debug, Clone, Default)]
 pub struct Budget {

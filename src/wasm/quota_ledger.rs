@@ -6,7 +6,7 @@ use super::js_error::error_to_js;
 use super::options::quota_limits;
 use super::quota_provider::get;
 use crate::error::Error;
-use crate::quota::{Grant, Ledger, Limit};
+use crate::quota::{Grant, Ledger, Limit, CLOCK_MARGIN_MS};
 use crate::response::Operation;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -76,7 +76,8 @@ impl JsQuotaLedger {
         now_ms: f64,
         retry_after_ms: Option<f64>,
     ) -> Result<(), JsValue> {
-        let now = whole(now_ms);
+        // A JS clock's whole milliseconds, taken as the latest they can mean.
+        let now = whole(now_ms).saturating_add(CLOCK_MARGIN_MS);
         let ledger = self.ledger(endpoint)?;
         ledger.release(whole(permit), now);
         if let Some(ms) = retry_after_ms {

@@ -6,7 +6,7 @@ use super::deadline::Deadline;
 #[cfg(feature = "edge")]
 use super::quota_provider::QuotaProvider;
 use crate::error::{Error, ErrorKind};
-use crate::quota::{Budget, Limit};
+use crate::quota::{Budget, Limit, CLOCK_MARGIN_MS};
 use crate::response::Operation;
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
@@ -85,7 +85,7 @@ impl QuotaSource {
             Inner::Local(budgets) => {
                 let budget = &mut budgets.borrow_mut()[operation.index()];
                 let now = now_ms();
-                budget.finished(now);
+                budget.finished(now + CLOCK_MARGIN_MS);
                 if let Some(seconds) = retry_after_seconds {
                     budget.pause_until(now + seconds * 1000);
                 }
