@@ -1,26 +1,30 @@
 //! The MDE machine-actions API as documented and as captured in the wild:
-//! `GET /api/machineactions/{id}` and `POST /api/machineactions/{id}/cancel` (optionally
-//! under `/api/v1.0`), bearer auth, OData errors whose `target` is the correlation id,
+//! `GET /api/machineactions/{id}`, `POST /api/machineactions/{id}/cancel`, the collections
+//! `GET /api/machineactions` and `GET /api/machines` (`list.rs`) and `GET /api/machines/{id}`
+//! (optionally under `/api/v1.0`), bearer auth, OData errors whose `target` is the correlation id,
 //! and the response headers real responses carry.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
 use axum::http::header::{
-    HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+    HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE, HOST, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use crate::faults;
+use crate::list::{self, Collection};
 use crate::server::ConnControl;
 use crate::state::{lock, AppState, CancelOutcome};
 use crate::util::{new_uuid, now_iso, percent_decode};
+use std::sync::atomic::Ordering;
 
 pub const JSON_CONTENT_TYPE: &str =
     "application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8";
 const ENTITY_CONTEXT: &str =
     "https://api.security.microsoft.com/api/$metadata#MachineActions/$entity";
+const MACHINE_CONTEXT: &str = "https://api.security.microsoft.com/api/$metadata#Machines/$entity";
 
 /// Set by the request-log layer when the body could not be read (too large, or the
 /// client went away); the API then answers 413 instead of guessing.
@@ -79,27 +83,48 @@ pub fn is_api_path(path: &str) -> bool {
 enum Route {
     Get(String),
     Cancel(String),
+    List(Collection),
+    Machine(String),
 }
 
-/// Parses `/api[/v1.0]/machineactions/{id}[/cancel]`; `None` for any other path.
+impl Route {
+    /// The endpoint's name for its quota.
+    fn endpoint(&self) -> &'static str {
+        match self {
+            Route::Get(_) => "get",
+            Route::Cancel(_) => "cancel",
+            Route::List(Collection::Actions) => "list",
+            Route::List(Collection::Machines) | Route::Machine(_) => "machines",
+        }
+    }
+}
+
+/// Parses `/api[/v1.0]/machineactions[/{id}[/cancel]]` and `/api[/v1.0]/machines[/{id}]`;
+/// `None` for any other path.
 fn parse_route(path: &str) -> Option<(Route, &'static str)> {
     let rest = path.get(4..)?;
     let mut segs: Vec<&str> = rest.split('/').skip(1).collect();
     if segs.first().is_some_and(|s| s.eq_ignore_ascii_case("v1.0")) {
         segs.remove(0);
     }
-    let (first, id) = match segs.as_slice() {
-        [first, id] | [first, id, _] => (*first, *id),
-        _ => return None,
-    };
-    if !first.eq_ignore_ascii_case("machineactions") || id.is_empty() {
+    let first = segs.first()?;
+    let actions = first.eq_ignore_ascii_case("machineactions");
+    if !actions && !first.eq_ignore_ascii_case("machines") {
         return None;
     }
-    let id = percent_decode(id)?;
-    match segs.get(2) {
-        None => Some((Route::Get(id), "GET")),
-        Some(s) if s.eq_ignore_ascii_case("cancel") => Some((Route::Cancel(id), "POST")),
-        Some(_) => None,
+    let id = match segs.get(1) {
+        None if actions => return Some((Route::List(Collection::Actions), "GET")),
+        None => return Some((Route::List(Collection::Machines), "GET")),
+        Some(&"") => return None,
+        Some(id) => percent_decode(id)?,
+    };
+    match (segs.get(2), actions) {
+        (None, true) => Some((Route::Get(id), "GET")),
+        (None, false) => Some((Route::Machine(id), "GET")),
+        (Some(s), true) if segs.len() == 3 && s.eq_ignore_ascii_case("cancel") => {
+            Some((Route::Cancel(id), "POST"))
+        }
+        _ => None,
     }
 }
 
@@ -162,11 +187,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
     }
     debug_assert!(parts.method == Method::GET || parts.method == Method::POST);
 
-    let endpoint = match route {
-        Route::Get(_) => "get",
-        Route::Cancel(_) => "cancel",
-    };
-    let admitted = lock(&state.quota).admit(endpoint, std::time::Instant::now());
+    let admitted = lock(&state.quota).admit(route.endpoint(), std::time::Instant::now());
     if let Err(seconds) = admitted {
         let mut resp = ids.error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -179,9 +200,33 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
     }
     match route {
         Route::Get(id) => match lock(&state.store).get(&id) {
-            Some(entity) => ids.respond(StatusCode::OK, &with_context(entity)),
+            Some(entity) => ids.respond(StatusCode::OK, &with_context(entity, ENTITY_CONTEXT)),
             None => not_found(&ids, &id),
         },
+        Route::Machine(id) => match lock(&state.store).machine(&id) {
+            Some(entity) => ids.respond(StatusCode::OK, &with_context(entity, MACHINE_CONTEXT)),
+            None => ids.error(
+                StatusCode::NOT_FOUND,
+                "ResourceNotFound",
+                &format!("Machine {id} was not found"),
+            ),
+        },
+        Route::List(collection) => {
+            // The guard has let only 127.0.0.1/localhost/[::1] on our port through.
+            let host = parts.headers.get(HOST).and_then(|h| h.to_str().ok());
+            let page = list::page(
+                &lock(&state.store),
+                collection,
+                parts.uri.query(),
+                state.page_size.load(Ordering::Relaxed),
+                host.unwrap_or("127.0.0.1"),
+                parts.uri.path(),
+            );
+            match page {
+                Ok(body) => ids.respond(StatusCode::OK, &body),
+                Err(message) => ids.error(StatusCode::BAD_REQUEST, "BadRequest", &message),
+            }
+        }
         Route::Cancel(id) => {
             let comment = match comment(&body) {
                 Ok(c) => c,
@@ -191,7 +236,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
             let outcome = lock(&state.store).cancel(&id, principal, &comment, &now_iso(), race);
             match outcome {
                 CancelOutcome::Cancelled(entity) => {
-                    ids.respond(StatusCode::OK, &with_context(&entity))
+                    ids.respond(StatusCode::OK, &with_context(&entity, ENTITY_CONTEXT))
                 }
                 CancelOutcome::NotFound => not_found(&ids, &id),
                 CancelOutcome::NotCancellable(status) => ids.error(
@@ -235,9 +280,9 @@ fn comment(body: &[u8]) -> Result<String, (&'static str, &'static str)> {
 }
 
 /// The entity with `@odata.context` first, as single-entity responses carry it.
-fn with_context(entity: &Value) -> Value {
+fn with_context(entity: &Value, context: &str) -> Value {
     let mut out = Map::new();
-    out.insert("@odata.context".into(), ENTITY_CONTEXT.into());
+    out.insert("@odata.context".into(), context.into());
     if let Value::Object(obj) = entity {
         for (k, v) in obj {
             if k != "@odata.context" {
@@ -271,10 +316,24 @@ mod tests {
         assert!(
             matches!(parse_route("/api/v1.0/MachineActions/a%20b/cancel"), Some((Route::Cancel(id), "POST")) if id == "a b")
         );
+        assert!(matches!(
+            parse_route("/api/MachineActions"),
+            Some((Route::List(Collection::Actions), "GET"))
+        ));
+        assert!(matches!(
+            parse_route("/api/v1.0/machines"),
+            Some((Route::List(Collection::Machines), "GET"))
+        ));
+        assert!(
+            matches!(parse_route("/api/machines/AB12"), Some((Route::Machine(id), "GET")) if id == "AB12")
+        );
         for p in [
             "/api",
-            "/api/machineactions",
+            "/api/",
             "/api/machineactions/",
+            "/api/machines/",
+            "/api/machines/x/cancel",
+            "/api/machineactions/x/cancel/y",
             "/api/machineactions/x/y",
             "/api/foo/x",
             "/api/machineactions/%zz",

@@ -1,6 +1,16 @@
 //! The control API under `/_sim`, for test harnesses (never the page): reset state, plant
 //! actions, queue faults and read back what the client sent. `guard.rs` lets in only
 //! requests with the per-run secret. Bad input is a 400 `{"error": "..."}`, never a panic.
+//!
+//! Routes (the README has the full table): `GET health`, `POST reset`, `GET actions`,
+//! `GET|PUT actions/{id}`, `POST|GET|DELETE faults`, `GET|PUT quota`, `POST race/{id}`,
+//! `GET entra`, `POST entra/expire`, `GET|DELETE requests`, and for the list endpoints:
+//! - `POST seed {"preset":"default"|"demo"|"none"}` loads a preset's actions and devices
+//!   (the rest of the state is kept) → `{"ok":true,"actions":N,"machines":M}`;
+//! - `POST pending {"count":N,"type":"RunAntiVirusScan","requestor":"…","comment":"…"}`
+//!   (only `count` required) plants N Pending actions on N distinct devices → `{"ids":[…]}`;
+//! - `GET paging` → `{"page_size":N}`; `PUT paging {"page_size":N}` (1–10000) sets how many
+//!   results a list page holds, so a client has to follow `@odata.nextLink`.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
@@ -9,10 +19,13 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
 
+use crate::demo::PendingSpec;
 use crate::faults::Fault;
+use crate::list::MAX_TOP;
 use crate::quota::Limit;
-use crate::state::{lock, AppState, Race};
-use crate::util::percent_decode;
+use crate::state::{lock, AppState, Race, SeedKind};
+use crate::util::{now_secs, percent_decode};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Control bodies are small; anything bigger is a mistake.
@@ -114,6 +127,49 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
             },
             _ => not_allowed(m),
         },
+        ["seed"] => match *m {
+            Method::POST => match preset(&body) {
+                Ok(kind) => {
+                    let mut store = lock(&state.store);
+                    store.reset(kind);
+                    let counts = json!({"ok": true, "actions": store.actions().count(),
+                                        "machines": store.machines().count()});
+                    reply(StatusCode::OK, &counts)
+                }
+                Err(e) => error(StatusCode::BAD_REQUEST, e),
+            },
+            _ => not_allowed(m),
+        },
+        ["pending"] => match *m {
+            Method::POST => match PendingSpec::parse(&body) {
+                Ok(spec) => {
+                    let mut store = lock(&state.store);
+                    let (actions, made) = {
+                        let devices: Vec<&Value> = store.machines().take(spec.count).collect();
+                        spec.plant(&devices, now_secs())
+                    };
+                    let ids: Vec<Value> = actions.iter().map(|a| a["id"].clone()).collect();
+                    store.extend(actions, made);
+                    reply(StatusCode::OK, &json!({ "ids": ids }))
+                }
+                Err(e) => error(StatusCode::BAD_REQUEST, e),
+            },
+            _ => not_allowed(m),
+        },
+        ["paging"] => match *m {
+            Method::GET => reply(
+                StatusCode::OK,
+                &json!({"page_size": state.page_size.load(Ordering::Relaxed)}),
+            ),
+            Method::PUT => match page_size(&body) {
+                Ok(n) => {
+                    state.page_size.store(n, Ordering::Relaxed);
+                    ok()
+                }
+                Err(e) => error(StatusCode::BAD_REQUEST, e),
+            },
+            _ => not_allowed(m),
+        },
         ["race", raw_id] => match *m {
             Method::POST => {
                 let Some(id) = percent_decode(raw_id).filter(|i| !i.is_empty()) else {
@@ -190,6 +246,32 @@ fn quota_limits(body: &[u8]) -> Result<Vec<Limit>, String> {
             }
         })
         .collect()
+}
+
+/// `{"preset": "default" | "demo" | "none"}`.
+fn preset(body: &[u8]) -> Result<SeedKind, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    value
+        .get("preset")
+        .and_then(Value::as_str)
+        .and_then(SeedKind::parse)
+        .ok_or_else(|| {
+            format!(
+                "body must be {{\"preset\": P}}, P one of {}",
+                SeedKind::NAMES
+            )
+        })
+}
+
+/// `{"page_size": N}`, N from 1 to 10000.
+fn page_size(body: &[u8]) -> Result<usize, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    value
+        .get("page_size")
+        .and_then(Value::as_u64)
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| (1..=MAX_TOP).contains(n))
+        .ok_or_else(|| format!("body must be {{\"page_size\": N}}, N from 1 to {MAX_TOP}"))
 }
 
 /// `{"mode": "completes_first", "status": "Succeeded"}` or `{"mode": "command_completes"}`.

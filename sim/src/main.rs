@@ -8,11 +8,18 @@
 
 mod api;
 mod app;
+mod banner;
 mod control;
 mod cors;
+mod demo;
 mod entra;
 mod faults;
 mod guard;
+mod list;
+#[cfg(test)]
+mod list_stack_tests;
+mod machines;
+mod odata;
 mod quota;
 mod request_log;
 #[cfg(test)]
@@ -30,7 +37,7 @@ use std::time::Duration;
 
 use state::{AppState, SeedKind, StaticMount};
 
-const USAGE: &str = "usage: mde-sim [--port N] [--token T]... [--seed default|none] \
+const USAGE: &str = "usage: mde-sim [--port N] [--token T]... [--seed default|demo|none] \
 [--static PREFIX=DIR]... [--allow-origin ORIGIN]... [--exit-on-stdin-eof] [--max-lifetime-secs N] [--quiet] [--banner] [--entra-tenant T] \
 [--entra-client-id C] [--entra-client-secret S] [--token-lifetime-secs N] [--quota off|CALLS/WINDOW_MS,...]";
 
@@ -92,11 +99,9 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, String>
                 o.tokens.push(t);
             }
             "--seed" => {
-                o.seed = match value("--seed")?.as_str() {
-                    "default" => SeedKind::Default,
-                    "none" => SeedKind::None,
-                    other => return Err(format!("--seed must be default or none, not {other:?}")),
-                }
+                let name = value("--seed")?;
+                o.seed = SeedKind::parse(&name)
+                    .ok_or_else(|| format!("--seed must be {}, not {name:?}", SeedKind::NAMES))?
             }
             "--static" => o.statics.push(parse_static(&value("--static")?)?),
             "--allow-origin" => o
@@ -209,7 +214,7 @@ async fn run(opts: Options) {
         let _ = writeln!(out, "mde-sim listening on http://127.0.0.1:{port}");
         let _ = writeln!(out, "mde-sim control secret: {}", access.secret());
         if opts.banner {
-            let _ = out.write_all(banner(port, opts.seed, &opts.tokens).as_bytes());
+            let _ = out.write_all(banner::banner(port, opts.seed, &opts.tokens).as_bytes());
         }
         let _ = out.flush();
     }
@@ -245,44 +250,6 @@ async fn run(opts: Options) {
     state.set_default_quota(opts.quota);
     let state = Arc::new(state);
     server::serve(listener, app::router(state)).await;
-}
-
-/// The human banner of `--banner` (after the listening line, for `cargo xtask demo`):
-/// where to point a browser, and the seeded actions that can still be cancelled.
-fn banner(port: u16, seed_kind: SeedKind, tokens: &[String]) -> String {
-    // Only the well-known default token is named; a token given with --token is not echoed.
-    let hint = if tokens.iter().any(|t| t == state::DEFAULT_TOKEN) {
-        format!(" (token: {})", state::DEFAULT_TOKEN)
-    } else {
-        String::new()
-    };
-    let mut b = format!("\nOpen http://127.0.0.1:{port}/ in a browser{hint}.\n");
-    let actions = match seed_kind {
-        SeedKind::Default => seed::default_actions(),
-        SeedKind::None => Vec::new(),
-    };
-    let field = |a: &serde_json::Value, k: &str| a[k].as_str().unwrap_or("-").to_owned();
-    let open: Vec<_> = actions
-        .iter()
-        .filter(|a| matches!(a["status"].as_str(), Some("Pending" | "InProgress")))
-        .collect();
-    if open.is_empty() {
-        b.push_str("No seeded actions (add some with PUT /_sim/actions/{id}).\n");
-    } else {
-        b.push_str("Seeded actions you can cancel:\n");
-        for a in open {
-            b.push_str(&format!(
-                "  {}  {:<10}  {:<27}  {}\n",
-                field(a, "id"),
-                field(a, "status"),
-                field(a, "type"),
-                field(a, "computerDnsName"),
-            ));
-        }
-    }
-    b.push_str("POST /_sim/reset (with the control secret above as x-sim-secret) restores them.\n");
-    b.push_str("Ctrl-C stops it.\n");
-    b
 }
 
 /// Resolves on Ctrl-C, or SIGTERM on Unix.
@@ -345,6 +312,7 @@ mod tests {
         assert!(o.quiet);
         assert!(!o.banner);
         assert!(parse(&["--banner"]).unwrap().banner);
+        assert_eq!(parse(&["--seed", "demo"]).unwrap().seed, SeedKind::Demo);
         assert_eq!(o.statics[0].prefix, "/x");
         assert_eq!(parse(&["--static", "/=."]).unwrap().statics[0].prefix, "");
         assert_eq!(o.entra.tenant, entra::DEFAULT_TENANT);
@@ -387,19 +355,5 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn banner_lists_open_seeded_actions() {
-        let b = banner(8080, SeedKind::Default, &["sim-token".to_owned()]);
-        assert!(b.contains("Open http://127.0.0.1:8080/ in a browser"));
-        assert!(b.contains(seed::PENDING_ISOLATE));
-        assert!(b.contains(seed::IN_PROGRESS_LIVE_RESPONSE));
-        assert!(!b.contains(seed::SUCCEEDED));
-        assert!(!b.contains(seed::CANCELLED));
-        assert!(b.contains("Ctrl-C stops it"));
-        let none = banner(1, SeedKind::None, &["other".to_owned()]);
-        assert!(!none.contains("other"));
-        assert!(none.contains("No seeded actions") && none.contains("Ctrl-C stops it"));
     }
 }

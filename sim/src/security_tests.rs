@@ -13,22 +13,28 @@ use crate::guard::{Access, SECRET_HEADER};
 use crate::seed;
 use crate::state::{AppState, SeedKind};
 
-const PORT: u16 = 4321;
-const HOST: &str = "127.0.0.1:4321";
-const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+pub(crate) const PORT: u16 = 4321;
+pub(crate) const HOST: &str = "127.0.0.1:4321";
+pub(crate) const SECRET: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const TEST_PAGE: &str = "http://127.0.0.1:5555";
 const FOREIGN: &str = "https://evil.example";
 /// A token the simulator accepts, long enough that any 8-character run would be telling.
-const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.sim-security-test.c2lnbmF0dXJl";
+pub(crate) const TOKEN: &str =
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.sim-security-test.c2lnbmF0dXJl";
 
-fn state() -> Arc<AppState> {
+pub(crate) fn state() -> Arc<AppState> {
     let mut state = AppState::new(vec![TOKEN.into()], SeedKind::Default, true, vec![]);
     state.access = Access::new(PORT, &[TEST_PAGE.to_owned()], SECRET.to_owned());
     Arc::new(state)
 }
 
 /// A request with the right `Host`; `headers` may override it.
-fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Request<Body> {
+pub(crate) fn request(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Request<Body> {
     let mut b = Request::builder().method(method).uri(path);
     if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
         b = b.header("host", HOST);
@@ -39,7 +45,7 @@ fn request(method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Re
     b.body(Body::from(body.to_owned())).unwrap()
 }
 
-async fn send(state: &Arc<AppState>, req: Request<Body>) -> (Response, String) {
+pub(crate) async fn send(state: &Arc<AppState>, req: Request<Body>) -> (Response, String) {
     let resp = router(state.clone()).oneshot(req).await.unwrap();
     let (parts, body) = resp.into_parts();
     let text = String::from_utf8(to_bytes(body, usize::MAX).await.unwrap().to_vec()).unwrap();

@@ -1,9 +1,13 @@
 //! The deterministic seed (`--seed default` and `POST /_sim/reset`): one action per
 //! interesting status/type combination, with stable lower-case GUIDs that tests and the
-//! README can name. Shapes follow real captured payloads (field order, `externalId`,
+//! README can name, on the ten devices of `machines::NAMED`. The `demo` preset builds on
+//! it (`demo.rs`). Shapes follow real captured payloads (field order, `externalId`,
 //! `null` for empty, `errorHResult: 0`, `requestSource: "PublicApi"`), not the docs' samples.
 
 use serde_json::{json, Value};
+
+use crate::state::SeedKind;
+use crate::{demo, machines};
 
 pub const PENDING_ISOLATE: &str = "0f5a1c2e-7b3d-4e8a-9c61-2d4b8e7f1a01";
 pub const PENDING_AV_SCAN: &str = "1b7e4d90-3c2a-4f6b-8e15-7a9c0d3e2b02";
@@ -17,9 +21,18 @@ pub const FAILED: &str = "8cef1e07-ad9b-40d2-b58c-e1037eaf9c09";
 pub const TIMED_OUT: &str = "9df02f18-be0c-41e3-869d-f2148fb0ad10";
 pub const CANCELLED: &str = "a0e13029-cf1d-42f4-97ae-03259ac1be11";
 
+/// The actions and devices `kind` seeds for a simulator started at `start` (Unix secs).
+pub fn load(kind: SeedKind, start: u64) -> (Vec<Value>, Vec<Value>) {
+    match kind {
+        SeedKind::Default => (default_actions(), machines::named(start)),
+        SeedKind::Demo => demo::tenant(start),
+        SeedKind::None => (Vec::new(), Vec::new()),
+    }
+}
+
 /// Every field of a real entity, in the captured order; callers then override a few.
 #[allow(clippy::too_many_arguments)]
-fn action(
+pub fn action(
     id: &str,
     kind: &str,
     scope: Option<&str>,
@@ -56,7 +69,7 @@ fn action(
 }
 
 /// A live-response command object as real list responses show it.
-fn run_script(index: u32, script: &str, status: &str) -> Value {
+pub fn run_script(index: u32, script: &str, status: &str) -> Value {
     json!({
         "index": index,
         "startTime": null,
@@ -67,7 +80,7 @@ fn run_script(index: u32, script: &str, status: &str) -> Value {
     })
 }
 
-fn set(v: &mut Value, key: &str, value: Value) {
+pub fn set(v: &mut Value, key: &str, value: Value) {
     if let Some(obj) = v.as_object_mut() {
         obj.insert(key.to_owned(), value);
     }
@@ -236,7 +249,7 @@ pub fn default_actions() -> Vec<Value> {
             "analyst@contoso.onmicrosoft.com",
             "Release after remediation",
             "Succeeded",
-            "18293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b",
+            "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4",
             "desktop-fin-042.contoso.local",
             "2026-02-27T08:00:12.4420001Z",
             "2026-02-27T08:01:44.9038810Z",
@@ -287,5 +300,21 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), 11);
+    }
+
+    #[test]
+    fn default_actions_run_on_the_named_devices() {
+        let (actions, devices) = load(SeedKind::Default, 1_795_964_645);
+        for a in &actions {
+            assert!(
+                devices
+                    .iter()
+                    .any(|m| m["id"] == a["machineId"]
+                        && m["computerDnsName"] == a["computerDnsName"]),
+                "{}",
+                a["id"]
+            );
+        }
+        assert_eq!(load(SeedKind::None, 0), (vec![], vec![]));
     }
 }

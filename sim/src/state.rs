@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use serde_json::{Map, Value};
@@ -15,13 +16,32 @@ use crate::guard::Access;
 use crate::quota::{Limit, Quota, DEFENDER};
 use crate::request_log::RequestLog;
 use crate::seed;
+use crate::util::now_secs;
 
 /// Which data `--seed` loads at start-up and `POST /_sim/reset` restores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SeedKind {
     Default,
+    /// A realistic tenant for the demo and the bench (`demo.rs`).
+    Demo,
     None,
 }
+
+impl SeedKind {
+    pub const NAMES: &'static str = "default, demo or none";
+
+    pub fn parse(name: &str) -> Option<SeedKind> {
+        match name {
+            "default" => Some(SeedKind::Default),
+            "demo" => Some(SeedKind::Demo),
+            "none" => Some(SeedKind::None),
+            _ => None,
+        }
+    }
+}
+
+/// Results a list page holds unless `/_sim/paging` says otherwise (Defender's `$top` cap).
+pub const DEFAULT_PAGE_SIZE: usize = 10_000;
 
 /// Principal reported as `cancellationRequestor` for the default token.
 pub const DEFAULT_TOKEN: &str = "sim-token";
@@ -40,28 +60,42 @@ pub enum CancelOutcome {
     NotCancellable(String),
 }
 
-/// Machine actions keyed by lower-case id, in insertion order.
+/// Machine actions and devices keyed by lower-case id, in insertion order.
 #[derive(Default)]
 pub struct Store {
     actions: Map<String, Value>,
+    machines: Map<String, Value>,
+    /// Unix seconds the seed's times are relative to: the simulator's start, so a reset
+    /// restores the very same data.
+    start: u64,
+}
+
+/// Entities keyed by their lower-case `id` (those without a string id are skipped).
+fn keyed(entities: Vec<Value>) -> Map<String, Value> {
+    entities
+        .into_iter()
+        .filter_map(|e| Some((e.get("id")?.as_str()?.to_ascii_lowercase(), e)))
+        .collect()
 }
 
 impl Store {
     pub fn new(seed: SeedKind) -> Self {
-        let mut s = Store::default();
+        Store::starting_at(seed, now_secs())
+    }
+
+    pub fn starting_at(seed: SeedKind, start: u64) -> Self {
+        let mut s = Store {
+            start,
+            ..Store::default()
+        };
         s.reset(seed);
         s
     }
 
     pub fn reset(&mut self, seed: SeedKind) {
-        self.actions.clear();
-        if seed == SeedKind::Default {
-            for a in seed::default_actions() {
-                if let Some(id) = a.get("id").and_then(Value::as_str) {
-                    self.actions.insert(id.to_ascii_lowercase(), a);
-                }
-            }
-        }
+        let (actions, machines) = seed::load(seed, self.start);
+        self.actions = keyed(actions);
+        self.machines = keyed(machines);
     }
 
     /// Ids are GUIDs, which MDE matches case-insensitively.
@@ -71,6 +105,25 @@ impl Store {
 
     pub fn list(&self) -> Vec<Value> {
         self.actions.values().cloned().collect()
+    }
+
+    pub fn actions(&self) -> impl Iterator<Item = &Value> {
+        self.actions.values()
+    }
+
+    pub fn machines(&self) -> impl Iterator<Item = &Value> {
+        self.machines.values()
+    }
+
+    /// Device ids are hex, matched case-insensitively too.
+    pub fn machine(&self, id: &str) -> Option<&Value> {
+        self.machines.get(&id.to_ascii_lowercase())
+    }
+
+    /// Adds devices and actions as they are (an existing id is replaced).
+    pub fn extend(&mut self, actions: Vec<Value>, machines: Vec<Value>) {
+        self.actions.extend(keyed(actions));
+        self.machines.extend(keyed(machines));
     }
 
     /// Stores `entity` as action `id`, forcing its `id` field to `id` (keeping the field's
@@ -163,6 +216,8 @@ pub struct AppState {
     pub default_quota: Vec<Limit>,
     /// Actions whose next cancel races with their completion (`/_sim/race`).
     pub races: Mutex<HashMap<String, Race>>,
+    /// Results a list page holds at most (`/_sim/paging`), so tests can force paging.
+    pub page_size: AtomicUsize,
     pub tokens: Vec<String>,
     /// The allowed origins and `/_sim`'s secret (`guard.rs`).
     pub access: Access,
@@ -195,6 +250,7 @@ impl AppState {
             quota: Mutex::new(Quota::new(DEFENDER.to_vec())),
             default_quota: DEFENDER.to_vec(),
             races: Mutex::new(HashMap::new()),
+            page_size: AtomicUsize::new(DEFAULT_PAGE_SIZE),
             tokens,
             access: Access::new(0, &[], Access::generate_secret()),
             seed,
@@ -211,6 +267,7 @@ impl AppState {
         lock(&self.entra).reset();
         lock(&self.quota).set_limits(self.default_quota.clone());
         lock(&self.races).clear();
+        self.page_size.store(DEFAULT_PAGE_SIZE, Ordering::Relaxed);
     }
 
     /// The limits the server starts with and `/_sim/reset` restores (`--quota`).

@@ -75,7 +75,7 @@ fn demo(args: &[String]) -> Result<(), String> {
     // sees EOF and exits instead of keeping the port.
     let mut child = std::process::Command::new(sim_bin)
         .current_dir(&root)
-        .args(["--port", &port.to_string(), "--seed", "default"])
+        .args(["--port", &port.to_string(), "--seed", "demo"])
         .args(["--static", "/=www", "--static", "/pkg=pkg"])
         .args(["--banner", "--exit-on-stdin-eof"])
         .stdin(std::process::Stdio::piped())
