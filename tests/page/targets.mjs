@@ -23,7 +23,10 @@ async function otherSite(t, html) {
 export function registerTargetTests(p) {
   const { test, assert, openPage, sim, apiRequests, waitForBadge, waitForErrorKind } = p;
   const token = (page) => page.locator("#token").inputValue();
-  const target = (page, name) => page.getByRole("radio", { name }).check();
+  const target = async (page, name) => {
+    await p.openConnection(page);
+    await page.getByRole("radio", { name }).check();
+  };
   /** Presses Check status and waits for the answer from `base` (an earlier card may still show). */
   const checkStatusAt = async (page, base) => {
     await page.getByLabel("Machine action ID").fill(p.SEEDED_CANCELLED);
