@@ -159,8 +159,11 @@ async function run(actions, comment, dryRun) {
   } finally {
     lease.release();
     controller = null;
+    // Stop is about to go: keyboard focus moves to the outcome instead of falling to the page.
+    const focusOnStop = [el.stop, document.body, null].includes(document.activeElement);
     el.stop.hidden = true;
     lockTable(false);
+    if (focusOnStop) el.runTitle.focus();
   }
 }
 

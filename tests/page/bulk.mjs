@@ -11,6 +11,7 @@ const PLAYBOOK = "playbook-auto-scan@contoso.com";
 const PLAYBOOK_SIZE = 150;
 /** desktop-fin-042's id in the simulator's seeds. */
 const FIN_042 = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4";
+const FORMULA_ID = "dead0bad-0000-4000-8000-0000000003d1";
 
 export function registerBulkTests(p) {
   const { test, viaWorker, assert, sim, apiRequests } = p;
@@ -211,6 +212,7 @@ export function registerBulkTests(p) {
     assert(cancelled >= 8 && skipped > 0, `${cancelled} cancelled, ${skipped} skipped`);
     const sent = (await apiRequests()).filter((r) => r.method === "POST").length;
     assert(sent === cancelled, `the simulator received ${sent} cancels, the page says ${cancelled} cancelled`);
+    assert(await page.evaluate(() => document.activeElement?.id) === "bulk-run-title", "focus did not move to the outcome when Stop went away");
     await p.sleep(1_500);
     const later = (await apiRequests()).filter((r) => r.method === "POST").length;
     assert(later === sent, `${later - sent} cancels arrived after Stop`);
@@ -372,11 +374,17 @@ export function registerBulkTests(p) {
       machineId: FIN_042, computerDnsName: p.HOSTILE, creationDateTimeUtc: "2026-03-02T10:00:00Z",
       lastUpdateDateTimeUtc: "2026-03-02T10:00:00Z", scope: p.HOSTILE, commands: [],
     });
+    // A device name a spreadsheet would run as a formula, quotes and a comma included.
+    const FORMULA = '=HYPERLINK("https://evil.example/?a,b","open")';
+    await sim("PUT", `/actions/${FORMULA_ID}`, {
+      type: "RunAntiVirusScan", requestor: p.HOSTILE, requestorComment: "-2+3", status: "Pending", machineId: FIN_042,
+      computerDnsName: FORMULA, creationDateTimeUtc: "2026-03-01T10:00:00Z", lastUpdateDateTimeUtc: "2026-03-01T10:00:00Z",
+      scope: "Quick", commands: [],
+    });
     const page = await p.openPage(t);
     const scripts = await page.locator("script").count();
-    await find(page, { requestor: p.HOSTILE });
-    const row = page.locator("#find-body tr");
-    assert(await row.count() === 1, `Find by the hostile requestor shows ${await row.count()} rows`);
+    await find(page, { requestor: p.HOSTILE }, 2);
+    const row = page.locator("#find-body tr").first();
     const cells = await row.locator("td").allInnerTexts();
     assert(cells[1] === `Isolate (${p.HOSTILE})` && cells[2] === p.HOSTILE && cells[3] === p.HOSTILE && cells[4] === p.HOSTILE,
       `the row does not show the strings literally: ${JSON.stringify(cells)}`);
@@ -385,6 +393,13 @@ export function registerBulkTests(p) {
     await page.locator("#bulk-dialog").waitFor();
     assert((await page.locator("#bulk-groups").innerText()).includes(p.HOSTILE), "the dialog does not show the strings literally");
     await page.getByRole("button", { name: "Back" }).click();
+    // The results file keeps the strings as text: the formula gets a leading ' and CSV quoting.
+    await startBulk(page, "hostile preview", true);
+    await waitForRunEnd(page, "Preview done");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download results (CSV)" }).click()]);
+    const csv = await readFile(await download.path(), "utf8");
+    assert(csv.includes(`,"'=HYPERLINK(""https://evil.example/?a,b"",""open"")",`), `the formula is not neutralised in the CSV: ${csv}`);
+    assert(csv.includes(`,"${p.HOSTILE}",`) || csv.includes(`,${p.HOSTILE},`), "the hostile name is not in the CSV as it came");
     await page.waitForTimeout(300);
     assert(t.dialogs.length === 0, `a browser dialog opened: ${t.dialogs.join(", ")}`);
     assert(await page.locator("img[src='x'], main img, dialog img").count() === 0, "an <img> was made from the server's text");
