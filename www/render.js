@@ -228,7 +228,7 @@ function advice(err, op) {
   switch (err.kind) {
     case "invalid_input":
       return ["Nothing was sent: an input was refused", ["Fix the value named below and try again."]];
-    case "unauthorized":
+    case "unauthorized": {
       if (currentTarget() === "custom") {
         return [`Proxy key or token refused${code}`, [
           "The server at the custom base URL refused the key or token. If it is your edge proxy, the token field must hold the proxy's key exactly (the value its operator set as PROXY_API_KEY): check it, or ask for the current one.",
@@ -242,6 +242,7 @@ function advice(err, op) {
           ? `Get a new token for ${audience}, the audience of the host chosen; for GCC High/DoD sign in at login.microsoftonline.us.`
           : "Get a new token that this server accepts.",
       ]];
+    }
     case "forbidden":
       return [`Permission denied${code}`, op === "cancel"
         ? [
