@@ -99,7 +99,8 @@ el.stop.addEventListener("click", () => {
   if (!controller) return;
   controller.abort();
   el.stop.disabled = true;
-  el.progressText.textContent = `${el.progressText.textContent.split(" · ")[0]} · stopping…`;
+  clearInterval(shown.timer);
+  el.progressText.textContent = `${shown.done.toLocaleString("en")} of ${shown.total.toLocaleString("en")} done · stopping…`;
 });
 
 onNewResults(() => {
@@ -108,10 +109,20 @@ onNewResults(() => {
   report = null;
 });
 
+/** The run's progress as last reported, so the time left counts down between reports. */
+const shown = { done: 0, total: 0, endsAt: null, timer: 0 };
+
 function showProgress(done, total, etaMs) {
+  shown.done = done;
+  shown.total = total;
+  shown.endsAt = done < total && typeof etaMs === "number" ? performance.now() + etaMs : null;
   el.progress.value = done;
-  const left = done < total && typeof etaMs === "number" ? ` · ${timeLeft(etaMs)}` : "";
-  el.progressText.textContent = `${done.toLocaleString("en")} of ${total.toLocaleString("en")} done${left}`;
+  renderProgress();
+}
+
+function renderProgress() {
+  const left = shown.endsAt === null ? "" : ` · ${timeLeft(shown.endsAt - performance.now())}`;
+  el.progressText.textContent = `${shown.done.toLocaleString("en")} of ${shown.total.toLocaleString("en")} done${left}`;
 }
 
 async function run(actions, comment, dryRun) {
@@ -136,6 +147,7 @@ async function run(actions, comment, dryRun) {
   el.downloads.hidden = true;
   el.progress.max = n;
   showProgress(0, n, null);
+  shown.timer = setInterval(renderProgress, 1_000);
   el.stop.hidden = false;
   el.stop.disabled = false;
   el.stop.focus();
@@ -157,6 +169,7 @@ async function run(actions, comment, dryRun) {
   } catch (err) {
     showRunError(err);
   } finally {
+    clearInterval(shown.timer);
     lease.release();
     controller = null;
     // Stop is about to go: keyboard focus moves to the outcome instead of falling to the page.
