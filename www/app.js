@@ -187,18 +187,19 @@ async function run(op) {
   const origin = op === "cancel" ? el.cancelBtn : el.statusBtn;
   running = true;
   try {
-    const read = await call(`Reading action ${short(id)}…`, origin, (signal) => lease.client.get(id, { signal }), "get", id);
+    const read = await call(`Reading action ${short(id)}`, origin, (signal) => lease.client.get(id, { signal }), "get", id);
     if (!read) return;
     if (op === "get") {
       renderResult(read, "get");
       return;
     }
+    announce("");
     if (!await confirmCancel(read.json_body)) {
       announce("Nothing was sent: the action was kept.");
       origin.focus();
       return;
     }
-    const result = await call(`Cancelling action ${short(id)}…`, origin, (signal) => lease.client.cancel(id, comment, { signal }), "cancel", id);
+    const result = await call(`Cancelling action ${short(id)}`, origin, (signal) => lease.client.cancel(id, comment, { signal }), "cancel", id);
     if (!result) return;
     renderResult(result, "cancel");
     if (OPEN_STATES.has(result.json_body?.status)) await watch(lease.client, id, result.json_body.status, origin);
