@@ -25,6 +25,7 @@ import { randomBytes } from "node:crypto";
 import { chromium } from "playwright-core";
 import { writeConfig, startWorkerd } from "../edge/workerd.mjs";
 import { registerTargetTests } from "./targets.mjs";
+import { registerBulkTests } from "./bulk.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const args = parseArgs(process.argv.slice(2));
@@ -76,10 +77,18 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let browser;
 
-/** A fresh context and page that records page errors, CSP reports, console and dialogs. */
-async function openPage(t, options = {}) {
+/**
+ * A fresh context and page that records page errors, CSP reports, console and dialogs.
+ * `settings` (optional) is served as www/settings.js in place of the real one, e.g. to scale
+ * the client's quota down; `path` is what to open instead of `/`.
+ */
+async function openPage(t, { settings, path = "/", ...options } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   t.cleanup.push(() => context.close());
+  if (settings) {
+    const body = Object.entries(settings).map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`).join("\n");
+    await context.route("**/settings.js", (route) => route.fulfill({ status: 200, contentType: "text/javascript", body }));
+  }
   const page = await context.newPage();
   t.page = page;
   t.context = context;
@@ -93,7 +102,7 @@ async function openPage(t, options = {}) {
     d.dismiss().catch(() => {});
   });
   page.setDefaultTimeout(8_000);
-  await page.goto(`${SIM}/`);
+  await page.goto(`${SIM}${path}`);
   await page.waitForSelector("html[data-ready]");
   return page;
 }
@@ -104,6 +113,21 @@ async function fillForm(page, id, comment) {
 }
 
 const cancelButton = (page) => page.getByRole("button", { name: "Cancel action" });
+const confirmDialog = (page) => page.locator("#confirm-dialog");
+
+/** Presses "Cancel action" and confirms the question the page asks (after reading the action). */
+async function submitCancel(page) {
+  await cancelButton(page).click();
+  await confirmDialog(page).waitFor({ state: "visible" }).catch(async () => {
+    throw new Error(`no confirmation was asked; the result area shows: ${(await page.locator("#result").innerText()).slice(0, 300)}`);
+  });
+  await page.getByRole("button", { name: "Cancel the action" }).click();
+}
+
+/** Opens the folded connection panel, if it is folded. */
+async function openConnection(page) {
+  if (!(await page.locator("#conn").evaluate((d) => d.open))) await page.locator("#conn summary").click();
+}
 const statusButton = (page) => page.getByRole("button", { name: "Check status" });
 const badge = (page) => page.locator("#result .badge");
 
@@ -151,12 +175,20 @@ const test = (name, fn) => tests.push({ name, fn });
 
 test("cancel a Pending action from the form shows Cancelled", async (t) => {
   const page = await openPage(t);
+  assert(!(await page.locator("#conn").evaluate((d) => d.open)), "the connection panel is not folded for the simulator");
+  assert(/^Simulator · 127\.0\.0\.1:\d+$/.test(await page.locator("#conn-line").innerText()), `the folded line reads ${await page.locator("#conn-line").innerText()}`);
+  await openConnection(page);
   assert(await page.getByRole("radio", { name: /Simulator/ }).isChecked(), "the Simulator target is not selected by default");
   assert(await page.locator("#token").inputValue() === "sim-token", "the simulator's token is not prefilled");
   assert(await page.locator("#token").getAttribute("type") === "password", "the token field is not type=password");
   // Pasted with surrounding whitespace: the page must trim it.
   await fillForm(page, `  ${PENDING_ISOLATE}\n`, "False positive, approved by IR lead");
   await cancelButton(page).click();
+  // The page reads the action and asks, naming its type, scope and device, before sending.
+  const question = await confirmDialog(page).locator("h2").innerText();
+  assert(question === "Cancel Isolate (Full) on desktop-fin-042.contoso.local?", `the confirmation asks: ${question}`);
+  assert((await apiRequests()).every((r) => r.method === "GET"), "something was sent before the confirmation");
+  await page.getByRole("button", { name: "Cancel the action" }).click();
   await waitForBadge(page, "Cancelled");
   const text = await page.locator("#result").innerText();
   assert(await page.locator('#result-outcome[data-outcome="cancelled"]').isVisible(), "no \"cancelled\" outcome on the card");
@@ -174,8 +206,9 @@ test("cancel a Pending action from the form shows Cancelled", async (t) => {
   assert(raw.status_code === 200 && raw.json_body?.status === "Cancelled" && raw.response_headers?.["mise-correlation-id"] === corr.trim(),
     "the raw JSON does not hold status_code/json_body/response_headers of the answer");
   const reqs = await apiRequests();
-  assert(reqs.length === 1, `expected 1 API request, the simulator got ${reqs.length}`);
-  const [r] = reqs;
+  assert(reqs.length === 2, `expected 2 API requests (the read, the cancel), the simulator got ${reqs.length}`);
+  assert(reqs[0].method === "GET" && reqs[0].path === `/api/machineactions/${PENDING_ISOLATE}`, `the first request is not the read: ${reqs[0].method} ${reqs[0].path}`);
+  const r = reqs[1];
   assert(r.method === "POST" && r.path === `/api/machineactions/${PENDING_ISOLATE}/cancel`, `wrong request: ${r.method} ${r.path}`);
   assert(JSON.parse(r.body).Comment === "False positive, approved by IR lead", `wrong body: ${r.body}`);
   assert(r.headers.authorization === loggedBearer("sim-token"), "the request did not carry the simulator token");
@@ -239,7 +272,7 @@ test("404, 403 and 429 show their specific messages", async (t) => {
     json: { error: { code: "Forbidden", message: "The application does not have any of the required application permissions (Machine.Isolate) to access the resource.", target: "4d8a1b3e-corr-403" } },
   });
   await page.getByLabel("Machine action ID").fill(PENDING_ISOLATE);
-  await cancelButton(page).click();
+  await submitCancel(page);
   text = await waitForErrorKind(page, "forbidden");
   for (const p of ["Machine.Isolate", "Machine.Scan", "Machine.LiveResponse"]) {
     assert(text.includes(p), `403 message does not name ${p}`);
@@ -251,7 +284,7 @@ test("404, 403 and 429 show their specific messages", async (t) => {
     method: "POST", path_contains: "/cancel", status: 429, headers: { "Retry-After": "30" },
     json: { error: { code: "TooManyRequests", message: "Rate limit is exceeded." } },
   });
-  await cancelButton(page).click();
+  await submitCancel(page);
   text = await waitForErrorKind(page, "rate_limited");
   assert(/retry after 30 s/i.test(text), `429 message does not say to retry after 30 s: ${text.slice(0, 200)}`);
   assert((await sim("GET", `/actions/${PENDING_ISOLATE}`)).status === "Pending", "the action changed although every cancel failed");
@@ -260,10 +293,10 @@ test("404, 403 and 429 show their specific messages", async (t) => {
 /** Cancels `id` from the form, then again: the first shows "cancelled", the second "already cancelled". */
 async function cancelTwice(page, id, firstComment, secondComment) {
   await fillForm(page, id, firstComment);
-  await cancelButton(page).click();
+  await submitCancel(page);
   await page.locator('#result-outcome[data-outcome="cancelled"]').waitFor();
   await page.getByLabel("Comment").fill(secondComment);
-  await cancelButton(page).click();
+  await submitCancel(page);
   await page.locator('#result-outcome[data-outcome="already_cancelled"]').waitFor().catch(async () => {
     throw new Error(`no "already cancelled" outcome; the result area shows: ${(await page.locator("#result").innerText()).slice(0, 300)}`);
   });
@@ -282,14 +315,17 @@ test("a second cancel of the same action is a success: already cancelled before"
   assert(!(await page.locator("#result-notice").isVisible()), "a notice is shown for an ordinary second cancel");
   assert(/already cancelled/i.test(await page.locator("#live").textContent()), "the live region does not announce it");
   const reqs = (await apiRequests()).map((r) => `${r.method} ${r.path}`);
-  const expected = [`POST /api/machineactions/${PENDING_ISOLATE}/cancel`, `POST /api/machineactions/${PENDING_ISOLATE}/cancel`, `GET /api/machineactions/${PENDING_ISOLATE}`];
+  const read = `GET /api/machineactions/${PENDING_ISOLATE}`;
+  const cancel = `POST /api/machineactions/${PENDING_ISOLATE}/cancel`;
+  // Each cancel is preceded by the read for the confirmation; the second is read back (its 400).
+  const expected = [read, cancel, read, cancel, read];
   assert(JSON.stringify(reqs) === JSON.stringify(expected), `requests: ${reqs.join(", ")}`);
   const stored = await sim("GET", `/actions/${PENDING_ISOLATE}`);
   assert(stored.cancellationComment === "first cancel", `the second cancel changed the record: ${stored.cancellationComment}`);
 
   // An action cancelled by someone else (the seed) reads the same.
   await page.getByLabel("Machine action ID").fill(SEEDED_CANCELLED);
-  await cancelButton(page).click();
+  await submitCancel(page);
   await page.locator("#result .mono-val", { hasText: SEEDED_CANCELLED }).waitFor();
   assert(await page.locator('#result-outcome[data-outcome="already_cancelled"]').isVisible(), "the seeded Cancelled action is not \"already cancelled\"");
 });
@@ -297,7 +333,7 @@ test("a second cancel of the same action is a success: already cancelled before"
 test("cancelling a Succeeded action shows it is not cancellable, naming Succeeded", async (t) => {
   const page = await openPage(t);
   await fillForm(page, SUCCEEDED, "too late");
-  await cancelButton(page).click();
+  await submitCancel(page);
   const text = await waitForErrorKind(page, "not_cancellable");
   const heading = await page.locator("#result-heading").innerText();
   assert(/Succeeded/.test(heading), `the heading does not name the final status: ${heading}`);
@@ -326,7 +362,7 @@ test("a cancelled live-response action whose command completed shows the notice"
   await seedCompletedLiveResponse();
   const page = await openPage(t);
   await fillForm(page, LR_COMPLETED, "wrong script");
-  await cancelButton(page).click();
+  await submitCancel(page);
   await waitForBadge(page, "Cancelled");
   const notice = page.locator("#result-notice");
   assert(await notice.isVisible(), "no notice on the card");
@@ -350,7 +386,7 @@ test("retried 503s show the attempts count", async (t) => {
   });
   const page = await openPage(t);
   await fillForm(page, PENDING_COLLECT, "retry me");
-  await cancelButton(page).click();
+  await submitCancel(page);
   const text = await waitForErrorKind(page, "server");
   assert(/3 requests/.test(await page.locator("#error-attempts").innerText()), "the attempts count is not shown");
   assert(/Gave up after 3 attempts/.test(text), "the library's message (Gave up after 3 attempts) is not shown");
@@ -362,7 +398,7 @@ test("Stop aborts a slow request and the buttons come back", async (t) => {
   const page = await openPage(t);
   await sim("POST", "/faults", { method: "POST", path_contains: "/cancel", delay_ms: 10_000, status: 200, json: {} });
   await fillForm(page, PENDING_COLLECT, "wrong device");
-  await cancelButton(page).click();
+  await submitCancel(page);
   const stop = page.getByRole("button", { name: "Stop" });
   await stop.waitFor({ state: "visible", timeout: 3_000 });
   assert(await cancelButton(page).isDisabled() && await statusButton(page).isDisabled(), "the buttons are not disabled while the request runs");
@@ -390,6 +426,11 @@ test("a hostile string from the server renders as inert text", async (t) => {
   await checkStatus(page, HOSTILE_ID, "Pending");
   await page.getByLabel("Comment").fill(HOSTILE);
   await cancelButton(page).click();
+  // The confirmation names the type and device as text, too.
+  await confirmDialog(page).waitFor();
+  assert((await confirmDialog(page).locator("h2").innerText()).includes(HOSTILE), "the confirmation does not show the device name literally");
+  assert(await confirmDialog(page).locator("img, script").count() === 0, "the confirmation holds an element made from the server's text");
+  await page.getByRole("button", { name: "Cancel the action" }).click();
   await waitForBadge(page, "Cancelled");
   await page.locator("#result summary").click();
   await sleep(500);
@@ -407,7 +448,7 @@ test("keyboard only: Tab, type, Enter and Space on Cancel action", async (t) => 
   const page = await openPage(t);
   const kb = page.keyboard;
   const active = () => page.evaluate(() => document.activeElement?.id ?? "");
-  async function tabTo(id, limit = 25) {
+  async function tabTo(id, limit = 60) {
     for (let i = 0; i < limit; i += 1) {
       if (await active() === id) return;
       await kb.press("Tab");
@@ -426,6 +467,12 @@ test("keyboard only: Tab, type, Enter and Space on Cancel action", async (t) => 
     assert(await active() === "cancel-btn", `Tab from the comment went to #${await active()}, not "Cancel action"`);
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert(outline !== "none", "the focused button has no visible focus outline");
+    await kb.press(key);
+    // The confirmation opens on "Keep it"; Tab reaches "Cancel the action".
+    await confirmDialog(page).waitFor();
+    assert(await active() === "confirm-no", `the confirmation opened with focus on #${await active()}, not "Keep it"`);
+    await kb.press("Tab");
+    assert(await active() === "confirm-yes", `Tab in the confirmation went to #${await active()}`);
     await kb.press(key);
     // The card must be this action's: the first round's card also shows "Cancelled".
     await page.locator("#result .mono-val", { hasText: id }).waitFor({ timeout: 8_000 }).catch(() => {
@@ -446,9 +493,10 @@ test("the token never reaches storage, cookies, the URL or the console", async (
   const page = await openPage(t);
   const SECRET = "eyJ0eXAiOi.secret-token-for-page-test.9f3c";
   await fillForm(page, PENDING_ISOLATE, "token check");
-  await cancelButton(page).click();
+  await submitCancel(page);
   await waitForBadge(page, "Cancelled");
   // Also a token the user typed (refused by the simulator: 401).
+  await openConnection(page);
   await page.getByLabel(/token/i).fill(SECRET);
   await page.getByLabel("Machine action ID").fill(PENDING_AV_SCAN);
   await cancelButton(page).click();
@@ -481,21 +529,21 @@ test("axe-core: no serious or critical violations, light and dark, before and af
     const page = await openPage(t, { bypassCSP: true, colorScheme });
     problems.push(...await axeScan(page, `${colorScheme}, initial`));
     await fillForm(page, PENDING_ISOLATE, "axe");
-    await cancelButton(page).click();
+    await submitCancel(page);
     await waitForBadge(page, "Cancelled");
     await page.locator("#result summary").click();
     problems.push(...await axeScan(page, `${colorScheme}, after a cancel`));
     await page.getByLabel("Comment").fill("again");
-    await cancelButton(page).click();
+    await submitCancel(page);
     await page.locator('#result-outcome[data-outcome="already_cancelled"]').waitFor();
     problems.push(...await axeScan(page, `${colorScheme}, already cancelled`));
     await seedCompletedLiveResponse();
     await page.getByLabel("Machine action ID").fill(LR_COMPLETED);
-    await cancelButton(page).click();
+    await submitCancel(page);
     await page.locator("#result-notice").waitFor();
     problems.push(...await axeScan(page, `${colorScheme}, cancelled, with a notice`));
     await page.getByLabel("Machine action ID").fill(SUCCEEDED);
-    await cancelButton(page).click();
+    await submitCancel(page);
     await waitForErrorKind(page, "not_cancellable");
     problems.push(...await axeScan(page, `${colorScheme}, not cancellable`));
     await page.getByLabel("Machine action ID").fill(UNKNOWN);
@@ -520,7 +568,7 @@ test("screenshots at 1280 px and 360 px after a cancel", async (t) => {
     await sim("POST", "/reset");
     const page = await openPage(t, { viewport, colorScheme });
     await fillForm(page, PENDING_ISOLATE, "False positive: the alert was a sanctioned pen test (ticket SOC-4821).");
-    await cancelButton(page).click();
+    await submitCancel(page);
     await waitForBadge(page, "Cancelled");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(overflow <= 0, `${file}: the page is ${overflow} px wider than the ${viewport.width} px viewport`);
@@ -539,7 +587,7 @@ test("screenshots at 1280 px and 360 px after a cancel", async (t) => {
 // ---------------------------------------------------------------- the page against the edge Worker
 
 registerTargetTests({
-  test, assert, openPage, sim, apiRequests, waitForBadge, waitForErrorKind, SEEDED_CANCELLED, SIM: () => SIM,
+  test, assert, openPage, openConnection, sim, apiRequests, waitForBadge, waitForErrorKind, SEEDED_CANCELLED, SIM: () => SIM,
 });
 
 // The same page, its connection set to "Custom base URL" = the Worker (edge/worker.mjs in
@@ -592,14 +640,15 @@ async function startWorker() {
 const viaWorker = (name, fn) => tests.push({ group: "page via Worker", name, fn, worker: true });
 
 /** The page with its connection set to the Worker and the token field holding `key`. */
-async function openWorkerPage(t, key = PROXY_KEY) {
+async function openWorkerPage(t, key = PROXY_KEY, options = {}) {
   // /_sim/reset (before every test) forgets the Entra tokens the simulator issued, so the
   // Worker's cached token would draw a 401 and a retry with a fresh one: renew it first,
   // then clear the request log so a test sees only its own requests.
   const warm = await fetch(`${WORKER}/api/machineactions/${SEEDED_CANCELLED}`, { headers: { Authorization: `Bearer ${PROXY_KEY}` } });
   assert(warm.status === 200, `the Worker did not answer a GET with 200 (got ${warm.status} ${await warm.text()})`);
   await sim("DELETE", "/requests");
-  const page = await openPage(t);
+  const page = await openPage(t, options);
+  await openConnection(page);
   await page.getByRole("radio", { name: /Custom base URL/ }).check();
   await page.locator("#custom-url").fill(WORKER);
   assert(await page.locator("#token").inputValue() === "", "the simulator's token was left in the field for a custom target");
@@ -628,7 +677,7 @@ async function assertKeyKept(t, page, key) {
 viaWorker("cancel a Pending action shows Cancelled", async (t) => {
   const page = await openWorkerPage(t);
   await fillForm(page, PENDING_ISOLATE, "Cancelled through the edge proxy");
-  await cancelButton(page).click();
+  await submitCancel(page);
   await waitForBadge(page, "Cancelled");
   const text = await page.locator("#result").innerText();
   assert(/Cancelled by this request/.test(text), "the card does not say \"Cancelled by this request\"");
@@ -637,10 +686,11 @@ viaWorker("cancel a Pending action shows Cancelled", async (t) => {
   assert(/^[0-9a-f-]{36}$/i.test(corr), `the Worker's exposed correlation id is not shown (got "${corr}")`);
   // The Worker, not the page, called Defender (the simulator), with an Entra token.
   const reqs = await apiRequests();
-  assert(reqs.length === 1, `expected 1 API request upstream, the simulator got ${reqs.length}`);
-  assert(reqs[0].method === "POST" && reqs[0].path === `/api/machineactions/${PENDING_ISOLATE}/cancel`, `wrong upstream request: ${reqs[0].method} ${reqs[0].path}`);
-  assert(reqs[0].token === "issued", "upstream did not carry an Entra token from the simulator");
-  assert(JSON.parse(reqs[0].body).Comment === "Cancelled through the edge proxy", `wrong upstream body: ${reqs[0].body}`);
+  assert(reqs.length === 2, `expected 2 API requests upstream (the read, the cancel), the simulator got ${reqs.length}`);
+  assert(reqs[0].method === "GET" && reqs[0].path === `/api/machineactions/${PENDING_ISOLATE}`, `wrong upstream read: ${reqs[0].method} ${reqs[0].path}`);
+  assert(reqs[1].method === "POST" && reqs[1].path === `/api/machineactions/${PENDING_ISOLATE}/cancel`, `wrong upstream request: ${reqs[1].method} ${reqs[1].path}`);
+  assert(reqs.every((r) => r.token === "issued"), "upstream did not carry an Entra token from the simulator");
+  assert(JSON.parse(reqs[1].body).Comment === "Cancelled through the edge proxy", `wrong upstream body: ${reqs[1].body}`);
   assert((await sim("GET", `/actions/${PENDING_ISOLATE}`)).status === "Cancelled", "the simulator's action is not Cancelled");
   await assertKeyKept(t, page, PROXY_KEY);
 });
@@ -684,10 +734,18 @@ viaWorker("a wrong proxy key shows the 401 message and nothing goes upstream", a
   assert((await sim("GET", `/actions/${PENDING_ISOLATE}`)).status === "Pending", "the action changed");
   // Then the right key works in the same tab.
   await page.getByLabel("Proxy key or bearer token", { exact: true }).fill(PROXY_KEY);
-  await cancelButton(page).click();
+  await submitCancel(page);
   await waitForBadge(page, "Cancelled");
   await assertKeyKept(t, page, WRONG);
   await assertKeyKept(t, page, PROXY_KEY);
+});
+
+// ---------------------------------------------------------------- Find and bulk cancel (tests/page/bulk.mjs)
+
+registerBulkTests({
+  test, viaWorker, assert, sleep, openPage, openWorkerPage, openConnection, sim, apiRequests, axeScan, waitForBadge,
+  submitCancel, confirmDialog, repackPng, args, root, artifacts, SIM: () => SIM,
+  PENDING_ISOLATE, HOSTILE, HOSTILE_ID,
 });
 
 /**

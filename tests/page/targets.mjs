@@ -23,7 +23,10 @@ async function otherSite(t, html) {
 export function registerTargetTests(p) {
   const { test, assert, openPage, sim, apiRequests, waitForBadge, waitForErrorKind } = p;
   const token = (page) => page.locator("#token").inputValue();
-  const target = (page, name) => page.getByRole("radio", { name }).check();
+  const target = async (page, name) => {
+    await p.openConnection(page);
+    await page.getByRole("radio", { name }).check();
+  };
   /** Presses Check status and waits for the answer from `base` (an earlier card may still show). */
   const checkStatusAt = async (page, base) => {
     await page.getByLabel("Machine action ID").fill(p.SEEDED_CANCELLED);
@@ -87,6 +90,33 @@ export function registerTargetTests(p) {
     assert(JSON.stringify(toSimulator) === JSON.stringify(expected),
       `the simulator (as two proxies, then itself) got other credentials than expected, in ${toSimulator.length} requests`);
     assert(!toSimulator.includes(loggedBearer(DEFENDER_TOKEN)), "the Defender token reached the simulator");
+  });
+
+  test("the connection folds to one line; the CORS notice is for the Defender cloud only; the token hint names the package's audience", async (t) => {
+    const page = await openPage(t);
+    const line = () => page.locator("#conn-line").innerText();
+    const cors = () => page.locator("#cors-notice").isVisible();
+    assert(!(await page.locator("#conn").evaluate((d) => d.open)), "the panel is open for the simulator");
+    assert(await line() === `Simulator · ${new URL(p.SIM()).host}`, `the folded line reads ${await line()}`);
+    await target(page, /Microsoft Defender cloud/);
+    assert(await cors(), "no CORS notice for the Defender cloud");
+    // The audience comes from the package (the page's own module), never from a copy in the page.
+    const audience = (base) => page.evaluate(async (b) => (await import("/pkg/mde_machine_actions.js")).tokenAudience(b), base);
+    for (const host of ["https://api.security.microsoft.com", "https://api-gov.securitycenter.microsoft.us"]) {
+      await page.getByLabel("Cloud", { exact: true }).selectOption(host);
+      const expected = await audience(host);
+      assert(typeof expected === "string" && expected.startsWith("https://"), `the package names no audience for ${host}`);
+      const hint = await page.locator("#token-hint").innerText();
+      assert(hint.includes(`(audience ${expected})`), `the token hint for ${host} does not name ${expected}: ${hint}`);
+      assert((await page.locator("#cloud-hint").innerText()).includes(expected), `the cloud hint for ${host} does not name ${expected}`);
+      assert(await line() === `Defender cloud · ${new URL(host).host} · no token`, `the folded line reads ${await line()}`);
+    }
+    assert(await audience("https://api.security.microsoft.com") !== await audience("https://api-gov.securitycenter.microsoft.us"), "one audience for both clouds (the test is not meaningful)");
+    await target(page, /Custom base URL/);
+    assert(!(await cors()), "the CORS notice shows for a custom base URL");
+    await target(page, /Simulator/);
+    assert(!(await cors()), "the CORS notice shows for the simulator");
+    assert(!(await page.locator("#token-hint").innerText()).includes("audience"), "the simulator's hint names an audience");
   });
 
   test("the page forbids framing: frame-ancestors 'none' and X-Frame-Options DENY, and another site's frame stays empty", async (t) => {
