@@ -31,6 +31,7 @@ const worker :Workerd.Worker = (
     (name = "mde_machine_actions.js", esModule = embed "../../pkg-edge/mde_machine_actions.js"),
     (name = "mde_machine_actions_bg.wasm", wasm = embed "../../pkg-edge/mde_machine_actions_bg.wasm"),
     (name = "suite.mjs", esModule = embed "../../tests/conformance/suite.mjs"),
+    (name = "lists.mjs", esModule = embed "../../tests/conformance/lists.mjs"),
   ],
   compatibilityDate = "2025-09-01",
 );
