@@ -116,6 +116,33 @@ impl Comment {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The comment with the person who asked for the cancel in front —
+    /// `[alice@contoso.com] Stuck isolation` — cut at the end (with `…`) to
+    /// stay within [`MAX_COMMENT_CHARS`]: what a proxy forwards so that
+    /// Defender's audit trail names the analyst, not the proxy's app. The
+    /// name must be 1 to 256 characters without control characters.
+    pub fn attributed(&self, person: &str) -> Result<Comment, Error> {
+        let person = person.trim();
+        if person.is_empty() || person.chars().count() > 256 || person.chars().any(char::is_control)
+        {
+            return Err(Error::invalid_input(
+                "the person a comment is attributed to must be a name of 1 to 256 characters without control characters.",
+            ));
+        }
+        let mut text = String::with_capacity(self.0.len() + person.len() + 3);
+        text.push('[');
+        text.push_str(person);
+        text.push_str("] ");
+        let room = MAX_COMMENT_CHARS - text.chars().count();
+        if self.0.chars().count() <= room {
+            text.push_str(&self.0);
+        } else {
+            text.extend(self.0.chars().take(room - 1));
+            text.push('…');
+        }
+        Ok(Comment(text))
+    }
 }
 
 impl fmt::Debug for Comment {

@@ -8,6 +8,7 @@
 //! - [`list`], [`listing`]: listing actions and devices with a validated
 //!   `$filter`, page by page;
 //! - [`bulk`], [`watch`]: cancelling many actions, and waiting for one to finish;
+//! - [`access`]: the app role a signed-in analyst needs for each endpoint;
 //! - [`response`]: reading answers into a typed [`ActionResponse`] or an [`Error`];
 //! - [`model`]: the `MachineAction` entity as serde types, lenient across
 //!   payload variants;
@@ -46,6 +47,7 @@
 //! ```
 #![deny(missing_docs, missing_debug_implementations)]
 
+pub mod access;
 pub mod bulk;
 pub mod call;
 pub mod entra;

@@ -45,3 +45,12 @@ export interface MachineActionsClient {
     endpoint: "list" | "machines", filter: string | null, top: string | null, options?: CallOptions,
   ): Promise<(MachineAction | Machine)[]>;
 }
+
+/** The app role a request to `endpoint` needs: "MachineActions.Read" for get, list and machines, "MachineActions.Cancel" for cancel. */
+export function requiredRole(endpoint: "cancel" | "get" | "list" | "machines"): string;
+
+/**
+ * `[person] comment`, cut at the end (with "…") to stay within the 1,000-character comment limit: what a proxy
+ * forwards so that Defender's audit trail names the analyst. Throws "invalid_input" for a bad comment or name.
+ */
+export function attributeComment(person: string, comment: string): string;

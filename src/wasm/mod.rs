@@ -2,6 +2,8 @@
 //! exports the JS API. Every decision about what to send and what an answer
 //! means is made by the core modules.
 
+#[cfg(feature = "edge")]
+mod access;
 mod bulk;
 mod client;
 #[cfg(feature = "edge")]
