@@ -5,18 +5,23 @@
 //   GET  /api/machineactions?$filter=…&$top=N   (the filters MachineActionsClient.list writes)
 //   GET  /api/machines?$filter=startswith(computerDnsName,'…')&$top=N
 // with Microsoft's request and response shapes, so a page's "custom base URL" can point
-// here unchanged. Callers present `Authorization: Bearer <PROXY_API_KEY>`; the Worker
-// holds the app registration's client secret, gets Entra tokens through the package's
-// ClientCredentials provider and calls Defender through MachineActionsClient.
+// here unchanged. Callers present `Authorization: Bearer <token>`: an analyst's Entra ID
+// access token for the Worker's own app (verified in auth.mjs; its app roles decide what
+// they may do, and cancels name them in Defender's comment), or PROXY_API_KEY for
+// automation. The Worker holds the app registration's client secret, gets Defender tokens
+// through the package's ClientCredentials provider and calls Defender through
+// MachineActionsClient.
 //
 // Configuration (env / bindings): PROXY_API_KEY, TENANT_ID, CLIENT_ID, CLIENT_SECRET
-// (secrets); MDE_BASE_URL, MDE_CLOUD, ENTRA_AUTHORITY_URL, ALLOWED_ORIGINS, MDE_TIMEOUT_MS,
-// MDE_QUOTA; QUOTA, the Durable Object namespace of DefenderQuota (edge/quota.mjs) that keeps
-// one Defender quota for all isolates. See edge/README.md.
+// (secrets); AUTH_TENANT_ID, AUTH_CLIENT_ID, AUTH_AUTHORITY … (sign-in, see auth.mjs);
+// MDE_BASE_URL, MDE_CLOUD, ENTRA_AUTHORITY_URL, ALLOWED_ORIGINS, MDE_TIMEOUT_MS, MDE_QUOTA;
+// QUOTA, the Durable Object namespace of DefenderQuota (edge/quota.mjs) that keeps one
+// Defender quota for all isolates. See edge/README.md.
 
 import * as pkg from "./mde_machine_actions.js";
 import wasm from "./mde_machine_actions_bg.wasm";
 import { EdgeQuota } from "./quota.mjs";
+import { authenticate } from "./auth.mjs";
 
 pkg.initSync({ module: wasm });
 
@@ -51,6 +56,9 @@ export default {
       origin: request.headers.get("Origin"),
       method: request.method,
       path: url.pathname,
+      auth: null,
+      user: null,
+      oid: null,
       action_id: null,
       comment: null,
       filter: null,
@@ -115,15 +123,24 @@ async function handle(request, env, url, log) {
     return r;
   }
 
-  if (!env.PROXY_API_KEY) {
-    log.outcome = "misconfigured";
-    return localError(500, "ProxyMisconfigured", "The proxy has no PROXY_API_KEY configured.", log);
-  }
-  if (!(await callerAuthorized(request.headers.get("Authorization"), env.PROXY_API_KEY))) {
-    log.outcome = "unauthorized";
-    const r = localError(401, "Unauthorized", "Authorization header is missing or the proxy key is wrong.", log);
-    r.headers.set("WWW-Authenticate", "Bearer");
+  const caller = await authenticate(request, env, (presented) => keyMatches(presented, env.PROXY_API_KEY));
+  if (caller.refused) {
+    const { status, code, message } = caller.refused;
+    log.outcome = status === 401 ? "unauthorized" : "misconfigured";
+    const r = localError(status, code, message, log);
+    if (status === 401) r.headers.set("WWW-Authenticate", 'Bearer realm="mde-machine-actions"');
     return r;
+  }
+  log.auth = caller.kind;
+  if (caller.kind === "user") {
+    log.user = caller.user.slice(0, 256);
+    log.oid = caller.oid.slice(0, 64);
+    const endpoint = listing ? (listing[1].toLowerCase() === "machines" ? "machines" : "list") : isCancel ? "cancel" : "get";
+    const role = pkg.requiredRole(endpoint);
+    if (!caller.roles.includes(role)) {
+      log.outcome = "forbidden";
+      return localError(403, "Forbidden", `Signed in as ${caller.user}, without the app role ${role} that this request needs; ask an administrator to assign it.`, log);
+    }
   }
 
   if (listing) return relayList(listing[1].toLowerCase(), url, env, log);
@@ -145,6 +162,15 @@ async function handle(request, env, url, log) {
       return localError(body.status, body.code, body.error, log);
     }
     comment = body.json.Comment;
+    if (caller.kind === "user") {
+      // Defender's record names the person, not the proxy's app.
+      try {
+        comment = pkg.attributeComment(caller.user, comment);
+      } catch (e) {
+        if (!isError(e)) throw e;
+        return upstreamError(e, log, env);
+      }
+    }
     log.comment = typeof comment === "string" ? comment.slice(0, 1000) : null;
   }
 
@@ -408,13 +434,12 @@ function allowedOrigins(env) {
 }
 
 /**
- * Constant-time check of `Authorization: Bearer <key>`: both sides are hashed with
- * SHA-256 and the digests compared byte by byte without early exit, so neither the
- * key's content nor its length leaks through timing.
+ * Constant-time check of a presented proxy key: both sides are hashed with SHA-256 and the
+ * digests compared byte by byte without early exit, so neither the key's content nor its
+ * length leaks through timing.
  */
-async function callerAuthorized(header, key) {
-  const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? "");
-  const presented = m ? m[1] : "";
+async function keyMatches(presented, key) {
+  if (!presented || !key) return false;
   const enc = new TextEncoder();
   const [a, b] = await Promise.all([
     crypto.subtle.digest("SHA-256", enc.encode(presented)),
@@ -422,7 +447,7 @@ async function callerAuthorized(header, key) {
   ]);
   const x = new Uint8Array(a);
   const y = new Uint8Array(b);
-  let diff = m ? 0 : 1;
+  let diff = 0;
   for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
   return diff === 0;
 }

@@ -392,7 +392,7 @@ try {
     const lines = output.join("").split("\n").filter((l) => l.includes('"duration_ms"'));
     const logs = lines.map((l) => JSON.parse(l.slice(l.indexOf("{"))));
     assert(logs.length >= seen.length, `${logs.length} log lines for ${seen.length} requests`);
-    const keys = ["time", "origin", "method", "path", "action_id", "comment", "filter", "listed", "outcome", "status", "correlation_id", "duration_ms"];
+    const keys = ["time", "origin", "method", "path", "auth", "user", "oid", "action_id", "comment", "filter", "listed", "outcome", "status", "correlation_id", "duration_ms"];
     for (const l of logs) eq(Object.keys(l), keys, "log keys");
     const ok = logs.find((l) => l.comment === "Stuck isolation, cancelled via the edge");
     assert(ok, "the cancel was logged with its comment");

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const COMPATIBILITY_DATE = "2025-09-01";
@@ -23,12 +24,29 @@ const capnpString = (s) => `"${String(s).replace(/\\/g, "\\\\").replace(/"/g, '\
  * A worker without `port` gets no socket. `modules` (top level) replaces module files by name
  * for every worker. The file holds secrets: mode 0600.
  */
+/** jose (npm, pinned) as one ES module for workerd, as wrangler's bundler would include it. */
+function bundleJose(dir) {
+  const outfile = `${dir}/jose.mjs`;
+  buildSync({
+    entryPoints: [`${ROOT}/node_modules/jose/dist/webapi/index.js`],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    outfile,
+    logLevel: "error",
+  });
+  return outfile;
+}
+
 export function writeConfig({ dir, workers, pkgDir = `${ROOT}/pkg-edge`, modules = {} }) {
   mkdirSync(dir, { recursive: true });
   const file = (p) => capnpString(relative(dir, p));
   const edgeModules = {
     "worker.mjs": { esModule: `${ROOT}/edge/worker.mjs` },
     "quota.mjs": { esModule: `${ROOT}/edge/quota.mjs` },
+    "auth.mjs": { esModule: `${ROOT}/edge/auth.mjs` },
+    // wrangler bundles npm modules; raw workerd takes jose as one module, bundled the same way.
+    jose: { esModule: bundleJose(dir) },
     "mde_machine_actions.js": { esModule: `${pkgDir}/mde_machine_actions.js` },
     "mde_machine_actions_bg.wasm": { wasm: `${pkgDir}/mde_machine_actions_bg.wasm` },
     ...modules,
