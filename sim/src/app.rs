@@ -12,7 +12,7 @@ use axum::response::Response;
 use axum::Router;
 
 use crate::state::AppState;
-use crate::{api, control, cors, entra, guard, request_log, static_files};
+use crate::{api, control, cors, entra, guard, oidc, request_log, static_files};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Area {
@@ -20,6 +20,8 @@ pub enum Area {
     Control,
     /// The Entra token endpoint, `/{tenant}/oauth2/v2.0/token`.
     Entra,
+    /// The sign-in endpoints of `oidc.rs` (metadata, keys, authorize, logout).
+    Oidc,
     Other,
 }
 
@@ -31,6 +33,8 @@ pub fn area(path: &str) -> Area {
         Area::Control
     } else if entra::is_token_path(path) {
         Area::Entra
+    } else if oidc::route(path).is_some() {
+        Area::Oidc
     } else {
         Area::Other
     }
@@ -53,6 +57,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, req: Request) -> Response 
         Area::Api => api::handle(&state, req).await,
         Area::Control => control::handle(&state, req).await,
         Area::Entra => entra::handle(&state, req).await,
+        Area::Oidc => oidc::handle(&state, req).await,
         Area::Other => static_files::serve(&state, req).await,
     }
 }

@@ -10,7 +10,16 @@
 //! - `POST pending {"count":N,"type":"RunAntiVirusScan","requestor":"…","comment":"…"}`
 //!   (only `count` required) plants N Pending actions on N distinct devices → `{"ids":[…]}`;
 //! - `GET paging` → `{"page_size":N}`; `PUT paging {"page_size":N}` (1–10000) sets how many
-//!   results a list page holds, so a client has to follow `@odata.nextLink`.
+//!   results a list page holds, so a client has to follow `@odata.nextLink`;
+//!
+//! and for the simulated sign-in (`oidc*.rs`):
+//! - `GET oidc` → `{"issuer","authority","client_id","audience","scope","kids":[…],
+//!   "users":[{"user","preferred_username","oid","roles"}],"codes_issued","tokens_issued"}`;
+//! - `POST oidc/rotate` (body optional: `{"keep_previous":false}` publishes only the new
+//!   key; by default the replaced key stays in the JWKS after the new one) → `{"kid","kids"}`;
+//! - `POST oidc/token {"user":"operator"|"reader"|"norole","aud","iss","tid",
+//!   "exp_offset_secs","nbf_offset_secs","roles","scp","alg":"none","tamper":true,
+//!   "foreign_key":true}` (only `user` required; see `oidc_mint.rs`) → `{"access_token"}`.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::Request;
@@ -25,6 +34,7 @@ use crate::list::MAX_TOP;
 use crate::quota::Limit;
 use crate::state::{lock, AppState, Race, SeedKind};
 use crate::util::{now_secs, percent_decode};
+use crate::{oidc, oidc_mint, oidc_token};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -202,6 +212,29 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
             }
             _ => not_allowed(m),
         },
+        ["oidc"] => match *m {
+            Method::GET => oidc_info(state),
+            _ => not_allowed(m),
+        },
+        ["oidc", "rotate"] => match *m {
+            Method::POST => match keep_previous(&body).and_then(|keep| {
+                oidc_token::with_keys(state, |k| {
+                    k.rotate(keep)?;
+                    Ok(json!({"kid": k.current().kid(), "kids": k.kids()}))
+                })
+            }) {
+                Ok(v) => reply(StatusCode::OK, &v),
+                Err(e) => error(StatusCode::BAD_REQUEST, e),
+            },
+            _ => not_allowed(m),
+        },
+        ["oidc", "token"] => match *m {
+            Method::POST => match oidc_mint::mint(state, &body) {
+                Ok(v) => reply(StatusCode::OK, &v),
+                Err(e) => error(StatusCode::BAD_REQUEST, e),
+            },
+            _ => not_allowed(m),
+        },
         ["requests"] => match *m {
             Method::GET => {
                 let log = lock(&state.requests).entries();
@@ -217,6 +250,45 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
             _ => not_allowed(m),
         },
         _ => error(StatusCode::NOT_FOUND, format!("no control route {path}")),
+    }
+}
+
+/// `GET /_sim/oidc`: where the sign-in lives and what it has handed out.
+fn oidc_info(state: &AppState) -> Response {
+    let tenant = &state.entra_config.tenant;
+    let cfg = &state.oidc_config;
+    let kids = oidc_token::with_keys(state, |k| Ok(k.kids())).unwrap_or_default();
+    let users: Vec<Value> = oidc::USERS
+        .iter()
+        .map(|u| json!({"user": u.key, "preferred_username": u.username, "oid": u.oid, "roles": u.roles}))
+        .collect();
+    let st = lock(&state.oidc);
+    reply(
+        StatusCode::OK,
+        &json!({
+            "issuer": cfg.issuer(tenant),
+            "authority": format!("{}/{tenant}", cfg.issuer_origin),
+            "client_id": cfg.client_id,
+            "audience": cfg.api_audience,
+            "scope": format!("api://{}/{}", cfg.api_audience, oidc::API_SCOPE),
+            "kids": kids,
+            "users": users,
+            "codes_issued": st.codes_issued,
+            "tokens_issued": st.tokens_issued,
+        }),
+    )
+}
+
+/// `POST /_sim/oidc/rotate`'s optional `{"keep_previous": bool}` (default true).
+fn keep_previous(body: &[u8]) -> Result<bool, String> {
+    if body.is_empty() {
+        return Ok(true);
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    match value.get("keep_previous") {
+        None => Ok(true),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err("keep_previous must be true or false".into()),
     }
 }
 

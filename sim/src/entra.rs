@@ -1,5 +1,6 @@
-//! A stand-in for the Microsoft Entra ID (Azure AD) v2.0 token endpoint, client-credentials
-//! flow only: `POST /{tenantId}/oauth2/v2.0/token` with a form body. It issues opaque
+//! A stand-in for the Microsoft Entra ID (Azure AD) v2.0 token endpoint,
+//! `POST /{tenantId}/oauth2/v2.0/token` with a form body: the client-credentials flow here,
+//! a user's `authorization_code` and `refresh_token` grants in `oidc_token.rs`. It issues opaque
 //! random access tokens that the `/api` side then accepts until they expire, and answers
 //! failures in Entra's own shape (`error`, `error_description` starting with the AADSTS
 //! code, `error_codes`, `timestamp`, `trace_id`, `correlation_id`, `error_uri`).
@@ -18,6 +19,7 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use crate::faults;
+use crate::oidc_token;
 use crate::server::ConnControl;
 use crate::state::{lock, AppState};
 use crate::util::{format_iso, new_uuid};
@@ -160,6 +162,10 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
             return missing(name);
         }
     }
+    // A user's sign-in (MSAL): the code + PKCE exchange and refreshes, in `oidc_token.rs`.
+    if matches!(field("grant_type"), "authorization_code" | "refresh_token") {
+        return oidc_token::grant(state, &form);
+    }
     if field("grant_type") != "client_credentials" {
         return error(
             StatusCode::BAD_REQUEST,
@@ -172,16 +178,7 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
         );
     }
     if !field("client_id").eq_ignore_ascii_case(&cfg.client_id) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "unauthorized_client",
-            700016,
-            &format!(
-                "Application with identifier '{}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
-                printable(field("client_id")),
-                cfg.tenant
-            ),
-        );
+        return unknown_client(field("client_id"), &cfg.tenant);
     }
     if field("client_secret").is_empty() {
         return error(
@@ -247,7 +244,20 @@ pub async fn handle(state: &AppState, req: Request) -> Response {
     resp
 }
 
-fn missing(name: &str) -> Response {
+/// AADSTS700016: a `client_id` the tenant does not know.
+pub(crate) fn unknown_client(client_id: &str, tenant: &str) -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "unauthorized_client",
+        700016,
+        &format!(
+            "Application with identifier '{}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+            printable(client_id)
+        ),
+    )
+}
+
+pub(crate) fn missing(name: &str) -> Response {
     error(
         StatusCode::BAD_REQUEST,
         "invalid_request",
@@ -256,7 +266,7 @@ fn missing(name: &str) -> Response {
     )
 }
 
-fn reply(status: StatusCode, body: &Value) -> Response {
+pub(crate) fn reply(status: StatusCode, body: &Value) -> Response {
     let mut resp = Response::new(Body::from(body.to_string()));
     *resp.status_mut() = status;
     let h = resp.headers_mut();
@@ -273,7 +283,7 @@ fn reply(status: StatusCode, body: &Value) -> Response {
 
 /// Entra's error shape; the description carries the code, trace and correlation ids and
 /// the timestamp like the real service's.
-fn error(status: StatusCode, error: &str, code: u32, description: &str) -> Response {
+pub(crate) fn error(status: StatusCode, error: &str, code: u32, description: &str) -> Response {
     let trace_id = new_uuid();
     let correlation_id = new_uuid();
     let timestamp = entra_timestamp();
@@ -308,7 +318,7 @@ fn entra_timestamp() -> String {
 }
 
 /// Caller-supplied text quoted in a description: printable ASCII only, at most 200 chars.
-fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_ascii_graphic() || *c == ' ')
         .take(200)

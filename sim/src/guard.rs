@@ -23,6 +23,8 @@ pub const SECRET_HEADER: &str = "x-sim-secret";
 /// Who may talk to this simulator.
 pub struct Access {
     port: u16,
+    /// The TLS port (`--tls-port`), if any: its `Host` and `https://` origins count too.
+    tls_port: Option<u16>,
     /// Lower-case origins allowed CORS: the simulator's own and `--allow-origin`'s.
     origins: Vec<String>,
     secret: String,
@@ -37,9 +39,21 @@ impl Access {
         origins.extend(allow_origins.iter().map(|o| o.to_ascii_lowercase()));
         Access {
             port,
+            tls_port: None,
             origins,
             secret,
         }
+    }
+
+    /// Also answers to the TLS port: its `Host` names and its `https://` origins.
+    pub fn with_tls_port(mut self, tls_port: u16) -> Access {
+        self.tls_port = Some(tls_port);
+        self.origins.extend(
+            ["127.0.0.1", "localhost", "[::1]"]
+                .iter()
+                .map(|host| format!("https://{host}:{tls_port}")),
+        );
+        self
     }
 
     /// 64 hex digits from two v4 UUIDs' random bits (from the OS's generator).
@@ -51,14 +65,20 @@ impl Access {
         &self.secret
     }
 
-    /// `127.0.0.1`, `localhost` or `[::1]`, on this port (bare only on port 80).
+    /// `127.0.0.1`, `localhost` or `[::1]`, on this port or the TLS port (bare only on
+    /// port 80 or, for TLS, 443).
     pub fn host_allowed(&self, host: Option<&HeaderValue>) -> bool {
         let Some(host) = host.and_then(|h| h.to_str().ok()) else {
             return false;
         };
         let host = host.to_ascii_lowercase();
+        let ports = [(Some(self.port), 80), (self.tls_port, 443)];
         ["127.0.0.1", "localhost", "[::1]"].iter().any(|name| {
-            host == format!("{name}:{}", self.port) || (self.port == 80 && host == *name)
+            ports.iter().any(|(port, default)| {
+                port.is_some_and(|p| {
+                    host == format!("{name}:{p}") || (p == *default && host == *name)
+                })
+            })
         })
     }
 

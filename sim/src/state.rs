@@ -13,6 +13,8 @@ use serde_json::{Map, Value};
 use crate::entra::{EntraConfig, EntraState};
 use crate::faults::FaultQueue;
 use crate::guard::Access;
+use crate::oidc::OidcConfig;
+use crate::oidc_token::OidcState;
 use crate::quota::{Limit, Quota, DEFENDER};
 use crate::request_log::RequestLog;
 use crate::seed;
@@ -211,6 +213,10 @@ pub struct AppState {
     pub entra: Mutex<EntraState>,
     /// The app registration the token endpoint accepts (`--entra-*` flags).
     pub entra_config: EntraConfig,
+    /// User sign-in: signing keys, codes, refresh tokens (`oidc*.rs`).
+    pub oidc: Mutex<OidcState>,
+    /// The SPA and API registrations and the issuer (`--oidc-*` flags, the TLS port).
+    pub oidc_config: OidcConfig,
     /// Defender's rate limit per endpoint, and the limits `/_sim/reset` restores.
     pub quota: Mutex<Quota>,
     pub default_quota: Vec<Limit>,
@@ -247,6 +253,8 @@ impl AppState {
             requests: Mutex::new(RequestLog::default()),
             entra: Mutex::new(EntraState::default()),
             entra_config: EntraConfig::default(),
+            oidc: Mutex::new(OidcState::default()),
+            oidc_config: OidcConfig::default(),
             quota: Mutex::new(Quota::new(DEFENDER.to_vec())),
             default_quota: DEFENDER.to_vec(),
             races: Mutex::new(HashMap::new()),
@@ -259,12 +267,14 @@ impl AppState {
         }
     }
 
-    /// `POST /_sim/reset`: seed back, faults, request log and Entra tokens/counters cleared.
+    /// `POST /_sim/reset`: seed back, faults, request log and Entra tokens/counters cleared
+    /// (sign-in codes and refresh tokens too; the signing keys stay).
     pub fn reset(&self) {
         lock(&self.store).reset(self.seed);
         lock(&self.faults).clear();
         lock(&self.requests).clear();
         lock(&self.entra).reset();
+        lock(&self.oidc).reset();
         lock(&self.quota).set_limits(self.default_quota.clone());
         lock(&self.races).clear();
         self.page_size.store(DEFAULT_PAGE_SIZE, Ordering::Relaxed);
