@@ -208,6 +208,15 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 .arg("--sim-bin")
                 .arg(&sim_bin),
         );
+        step("the edge Worker's sign-in: Entra ID user tokens, roles, the person in the comment");
+        counted(
+            &mut tally,
+            "edge sign-in",
+            node()
+                .arg("tests/edge/auth.mjs")
+                .arg("--sim-bin")
+                .arg(&sim_bin),
+        );
         step("the edge Worker's shared quota (Durable Object) in workerd");
         counted(
             &mut tally,
