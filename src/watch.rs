@@ -9,6 +9,8 @@ use crate::response::{push_u64, ActionResponse};
 pub const DEFAULT_INTERVAL_MS: u64 = 5_000;
 /// The shortest interval: reads closer than this only spend the quota.
 pub const MIN_INTERVAL_MS: u64 = 200;
+/// The longest interval: ten minutes, the longest one wait of the shell.
+pub const MAX_INTERVAL_MS: u64 = 600_000;
 /// How long a wait lasts by default.
 pub const DEFAULT_WAIT_MS: u64 = 600_000;
 /// The longest wait: a day.
@@ -41,16 +43,16 @@ struct Seen {
 
 impl Watch {
     /// A wait that reads every `interval_ms` (default
-    /// [`DEFAULT_INTERVAL_MS`], at least [`MIN_INTERVAL_MS`]) for at most
+    /// [`DEFAULT_INTERVAL_MS`], [`MIN_INTERVAL_MS`] to [`MAX_INTERVAL_MS`]) for at most
     /// `timeout_ms` (default [`DEFAULT_WAIT_MS`], at most [`MAX_WAIT_MS`]).
     pub fn new(
         interval_ms: Option<f64>,
         timeout_ms: Option<f64>,
         now_ms: u64,
     ) -> Result<Watch, Error> {
-        let interval = whole_ms(interval_ms, DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS, 3_600_000)
+        let interval = whole_ms(interval_ms, DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS, MAX_INTERVAL_MS)
             .ok_or(Error::invalid_input(
-                "intervalMs must be a number of milliseconds from 200 to 3600000.",
+                "intervalMs must be a number of milliseconds from 200 to 600000.",
             ))?;
         let whole = whole_ms(timeout_ms, DEFAULT_WAIT_MS, 1, MAX_WAIT_MS).ok_or(
             Error::invalid_input("timeoutMs must be a number of milliseconds from 1 to 86400000."),

@@ -194,7 +194,7 @@ export interface FindMachinesOptions extends CallOptions {
 }
 
 export interface WaitForFinalOptions {
-  /** How often to read the action, 200–3600000 ms. Default 5000. */
+  /** How often to read the action, 200–600000 ms. Default 5000. */
   intervalMs?: number;
   /** How long to wait in all, 1–86400000 ms. Default 600000. */
   timeoutMs?: number;
