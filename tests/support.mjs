@@ -29,8 +29,9 @@ export function freePort() {
 }
 
 /**
- * Starts `mde-sim` on an ephemeral port and resolves with `{ child, url, secret }` once it
- * listens (`secret`: what `/_sim` wants in `x-sim-secret`, printed on the next line). Its
+ * Starts `mde-sim` on an ephemeral port and resolves with `{ child, url, secret, tls }` once it
+ * listens (`secret`: what `/_sim` wants in `x-sim-secret`, printed on the next line; `tls`:
+ * with `--tls-port` in `args`, `{ url, spki, authority }` from its TLS lines, else null). Its
  * stdin is a pipe, so it exits with this process (`--exit-on-stdin-eof`).
  */
 export function startSim(simBin, args = [], { cwd } = {}) {
@@ -42,12 +43,20 @@ export function startSim(simBin, args = [], { cwd } = {}) {
     const timer = setTimeout(() => reject(new Error("the simulator did not print its start-up lines in 10 s")), 10_000);
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`the simulator exited with ${code} before listening`)));
+    // With --tls-port, the TLS lines follow the secret: wait for them too.
+    const tls = args.includes("--tls-port") ? {} : null;
     let url;
+    let secret;
     createInterface({ input: child.stdout }).on("line", (line) => {
-      const listening = /^mde-sim listening on (http:\/\/\S+)$/.exec(line);
-      const secret = /^mde-sim control secret: (\S+)$/.exec(line);
-      if (listening) url = listening[1];
-      if (secret && url) clearTimeout(timer), resolve({ child, url, secret: secret[1] });
+      const m = (re) => re.exec(line)?.[1];
+      url ??= m(/^mde-sim listening on (http:\/\/\S+)$/);
+      secret ??= url && m(/^mde-sim control secret: (\S+)$/);
+      if (tls) {
+        tls.url ??= m(/^mde-sim tls listening on (https:\/\/\S+)$/);
+        tls.spki ??= m(/^mde-sim tls spki sha256: (\S+)$/);
+        tls.authority ??= m(/^mde-sim oidc authority: (https:\/\/\S+)$/);
+      }
+      if (secret && (!tls || tls.authority)) clearTimeout(timer), resolve({ child, url, secret, tls });
     });
   });
 }

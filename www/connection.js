@@ -3,12 +3,15 @@
 // what a request needs, and opens at the field that is missing. One client per connection
 // is kept, so its quota paces every call the page makes (finds, single cancels and bulk
 // runs alike); a connection that changes gets a new one, and the old one is freed once
-// nothing uses it.
+// nothing uses it. For a proxy that accepts analysts' sign-in, the panel also holds the
+// sign-in settings, and the header's Sign in button (signin.js) replaces the key with the
+// signed-in user's token.
 
 import { MachineActionsClient, tokenAudience } from "../pkg/mde_machine_actions.js";
 import { TokenSlots } from "./tokens.js";
 import { $, setFieldError } from "./dom.js";
 import { CLIENT_OPTIONS } from "./settings.js";
+import { checkSettings, onSessionChange, preloadMsal, providerFor, sessionMatches, signIn, signOut, signedInAs } from "./signin.js";
 
 export const SIM_TOKEN = "sim-token";
 
@@ -24,6 +27,19 @@ const el = {
   customField: $("custom-field"),
   customUrl: $("custom-url"),
   customError: $("custom-error"),
+  signinFields: $("signin-fields"),
+  signin: {
+    authority: [$("signin-authority"), $("signin-authority-error")],
+    clientId: [$("signin-client"), $("signin-client-error")],
+    scope: [$("signin-scope"), $("signin-scope-error")],
+  },
+  account: $("account"),
+  accountLine: $("account-line"),
+  accountName: $("account-name"),
+  signInBtn: $("sign-in"),
+  signOutBtn: $("sign-out"),
+  accountError: $("account-error"),
+  tokenField: $("token-field"),
   token: $("token"),
   tokenLabel: $("token-label"),
   tokenHint: $("token-hint"),
@@ -100,6 +116,9 @@ function applyTarget() {
   el.customField.hidden = target !== "custom";
   // Calls from a page straight to Microsoft's hosts may meet CORS; nowhere else.
   el.cors.hidden = target !== "cloud";
+  // Analysts sign in to an edge proxy only: Defender's own hosts and the simulator take a token.
+  el.signinFields.hidden = target !== "custom";
+  el.account.hidden = target !== "custom";
   const audience = audienceFor();
   const named = audience ? ` (audience ${audience})` : "";
   if (target === "sim") {
@@ -116,7 +135,9 @@ function applyTarget() {
     ? `Pick the cloud your tenant lives in. Tokens for this host are issued for the audience ${audience}.`
     : "Pick the cloud your tenant lives in.";
   tokens.sync();
+  checkSession();
   updateEndpoint();
+  showAccount(signedInAs());
 }
 
 function updateEndpoint() {
@@ -136,7 +157,9 @@ function updateLine() {
     host = "no URL yet";
   }
   const parts = [name, host];
-  if (el.token.value.trim() === "") parts.push("no token");
+  const user = signedInHere();
+  if (user) parts.push(`signed in as ${user}`);
+  else if (el.token.value.trim() === "") parts.push("no token");
   el.line.textContent = parts.join(" · ");
 }
 
@@ -186,8 +209,106 @@ function checkCustomUrl() {
 function checkToken() {
   // The library would refuse an empty token anyway, but an inline message is clearer.
   const ok = el.token.value.trim() !== "";
-  setFieldError(el.token, el.tokenError, ok ? null : "Enter a bearer token for the Defender API.");
+  const missing = currentTarget() === "custom"
+    ? "Enter the proxy's key, or sign in (top right) if the proxy accepts analysts' sign-in."
+    : "Enter a bearer token for the Defender API.";
+  setFieldError(el.token, el.tokenError, ok ? null : missing);
   return ok;
+}
+
+// ---------------------------------------------------------------- sign-in
+
+function signinSettings() {
+  return Object.fromEntries(Object.entries(el.signin).map(([name, [input]]) => [name, input.value.trim()]));
+}
+
+/** The session's token source when it was made for this proxy and these settings, else null. */
+function activeProvider() {
+  const origin = destination();
+  return currentTarget() === "custom" && sessionMatches(origin, signinSettings()) ? providerFor(origin) : null;
+}
+
+/** Who is signed in to the proxy requests go to now, or null. */
+export function signedInHere() {
+  return activeProvider() ? signedInAs() : null;
+}
+
+/** A token made for one proxy or one app registration never goes to another: changing either signs out. */
+function checkSession() {
+  if (signedInAs() && currentTarget() === "custom" && !sessionMatches(destination(), signinSettings())) signOut();
+}
+
+function showAccount(user) {
+  const here = user && signedInHere();
+  el.accountLine.hidden = !here;
+  el.accountName.textContent = here || "";
+  el.signInBtn.hidden = Boolean(here);
+  // Signed in, requests carry the user's token: the key field would only mislead.
+  el.tokenField.hidden = Boolean(here);
+  updateLine();
+}
+
+function showAccountError(message) {
+  el.accountError.textContent = message ?? "";
+  el.accountError.hidden = !message;
+}
+
+/** What to tell the user when MSAL's sign-in fails (its codes are documented at aka.ms/msal.js.errors). */
+function signInProblem(e) {
+  switch (e?.errorCode) {
+    case "user_cancelled":
+      return "Sign-in cancelled: the sign-in window was closed.";
+    case "popup_window_error":
+    case "empty_window_error":
+      return "The browser blocked the sign-in window: allow pop-ups for this page and press Sign in again.";
+    default:
+      return `Sign-in failed: ${e?.errorMessage || e?.message || e}. Check the sign-in settings in the connection panel.`;
+  }
+}
+
+async function startSignIn() {
+  showAccountError(null);
+  if (!checkCustomUrl()) {
+    el.panel.open = true;
+    el.customUrl.focus();
+    return;
+  }
+  const settings = signinSettings();
+  const problems = checkSettings(settings) ?? {};
+  for (const [name, [input, error]] of Object.entries(el.signin)) setFieldError(input, error, problems[name] ?? null);
+  const first = Object.keys(el.signin).find((name) => problems[name]);
+  if (first) {
+    el.panel.open = true;
+    el.signin[first][0].focus();
+    return;
+  }
+  el.signInBtn.disabled = true;
+  try {
+    await signIn(destination(), settings);
+    el.signOutBtn.focus();
+  } catch (e) {
+    showAccountError(signInProblem(e));
+  } finally {
+    el.signInBtn.disabled = false;
+  }
+}
+
+onSessionChange(showAccount);
+el.signInBtn.addEventListener("click", startSignIn);
+el.signOutBtn.addEventListener("click", async () => {
+  await signOut();
+  el.signInBtn.focus();
+});
+for (const [input, error] of Object.values(el.signin)) {
+  input.addEventListener("input", () => {
+    // Loaded once sign-in is being set up, so the Sign in button opens its window at once.
+    preloadMsal().catch(() => {});
+    if (input.getAttribute("aria-invalid") === "true") setFieldError(input, error, null);
+  });
+  input.addEventListener("change", () => {
+    checkSession();
+    showAccount(signedInAs());
+  });
 }
 
 // ---------------------------------------------------------------- the client
@@ -202,15 +323,18 @@ let current = null; // { client, token, base, uses, stale }
  */
 export function connect({ quiet = false } = {}) {
   tokens.sync(); // the URL may have changed without a change event (Enter, autofill)
-  if (quiet && (el.token.value.trim() === "" || (currentTarget() === "custom" && destination() === null))) return null;
+  checkSession();
+  const provider = activeProvider();
+  if (quiet && ((!provider && el.token.value.trim() === "") || (currentTarget() === "custom" && destination() === null))) return null;
   const urlOk = currentTarget() !== "custom" || checkCustomUrl();
-  const tokenOk = checkToken();
+  const tokenOk = provider !== null || checkToken();
   if (!urlOk || !tokenOk) {
     el.panel.open = true;
     (urlOk ? el.token : el.customUrl).focus();
     return null;
   }
-  const token = el.token.value;
+  // Signed in: the package asks MSAL for the token before each request (refreshed when due).
+  const token = provider ?? el.token.value;
   const base = baseUrl();
   if (!current || current.token !== token || current.base !== base) {
     const client = new MachineActionsClient({ token, baseUrl: base, ...CLIENT_OPTIONS });

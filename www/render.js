@@ -4,7 +4,7 @@
 
 import { isMachineActionError } from "../pkg/mde_machine_actions.js";
 import { $, h } from "./dom.js";
-import { audienceFor, currentTarget } from "./connection.js";
+import { audienceFor, currentTarget, signedInHere } from "./connection.js";
 import { CLIENT_OPTIONS } from "./settings.js";
 
 const CANCEL_PERMISSIONS = [
@@ -229,6 +229,13 @@ function advice(err, op) {
     case "invalid_input":
       return ["Nothing was sent: an input was refused", ["Fix the value named below and try again."]];
     case "unauthorized": {
+      if (currentTarget() === "custom" && (signedInHere() || err.source === "client")) {
+        return [`Sign-in needed${code}`, [
+          signedInHere()
+            ? "The proxy refused your sign-in token: it may have expired or been issued for another API (check the API scope in the connection panel). Sign out and sign in again."
+            : "No token could be had for the proxy: sign in again (top right), or use a proxy key.",
+        ]];
+      }
       if (currentTarget() === "custom") {
         return [`Proxy key or token refused${code}`, [
           "The server at the custom base URL refused the key or token. If it is your edge proxy, the token field must hold the proxy's key exactly (the value its operator set as PROXY_API_KEY): check it, or ask for the current one.",
@@ -244,6 +251,11 @@ function advice(err, op) {
       ]];
     }
     case "forbidden":
+      if (signedInHere()) {
+        return [`Permission denied${code}: your account lacks the app role`, [
+          `Signed in as ${signedInHere()}, without the proxy's app role this request needs (the proxy names it below). An administrator assigns app roles in Entra ID, under Enterprise applications → the proxy's app → Users and groups; then sign out and in again.`,
+        ]];
+      }
       return [`Permission denied${code}`, op === "cancel"
         ? [
           "The token lacks the permission for this action. Cancelling needs one of these API permissions (application or delegated), with admin consent:",

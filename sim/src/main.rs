@@ -129,7 +129,12 @@ async fn run(mut opts: Options) {
             let _ = writeln!(out, "mde-sim oidc authority: {authority}");
         }
         if opts.banner {
-            let _ = out.write_all(banner::banner(port, opts.seed, &opts.tokens).as_bytes());
+            let signin = tls
+                .as_ref()
+                .map(|(_, _, cert)| banner::signin(&cert.spki_sha256, &authority, &opts.oidc))
+                .unwrap_or_default();
+            let text = banner::banner(port, opts.seed, &opts.tokens, &signin);
+            let _ = out.write_all(text.as_bytes());
         }
         let _ = out.flush();
     }

@@ -82,7 +82,9 @@ frame-ancestors 'none'; base-uri 'none'"
     );
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    // Not no-referrer: under it a browser sends `Origin: null` with the form's POST, which
+    // the origin check refuses. same-origin still sends nothing to the redirect URI's site.
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),

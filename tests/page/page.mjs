@@ -7,7 +7,9 @@
 // Screenshots go to artifacts/; --update-docs also copies the desktop one to docs/page.png.
 //
 // Then the core tests again with the page pointed at the edge Worker (edge/worker.mjs in
-// workerd): "Custom base URL" = the Worker, token = its proxy key.
+// workerd): "Custom base URL" = the Worker, token = its proxy key; and analysts' sign-in
+// (tests/page/signin.mjs): MSAL in the page against the simulator's Entra ID over TLS, whose
+// certificate Chromium trusts by its public key's hash (--ignore-certificate-errors-spki-list).
 //
 // Output: `ok - page: NAME` / `not ok - page: NAME` (+ indented detail) per test (the
 // Worker's: `ok - page via Worker: NAME`), then `N passed, M failed`. Exit code 0 only if
@@ -26,6 +28,7 @@ import { chromium } from "playwright-core";
 import { writeConfig, startWorkerd } from "../edge/workerd.mjs";
 import { registerTargetTests } from "./targets.mjs";
 import { registerBulkTests } from "./bulk.mjs";
+import { registerSigninTests } from "./signin.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const args = parseArgs(process.argv.slice(2));
@@ -50,12 +53,17 @@ const HOSTILE = "<img src=x onerror=alert(1)><script>alert(2)</script>";
 function startPageSim() {
   return startSim(simBin, [
     "--static", "/=www", "--static", "/pkg=pkg", "--max-lifetime-secs", "900",
+    // MSAL's browser build, from the pinned npm package; and Entra's sign-in over TLS.
+    "--static", "/vendor=node_modules/@azure/msal-browser/lib", "--tls-port", "0",
     "--entra-tenant", ENTRA_TENANT, "--entra-client-id", ENTRA_CLIENT_ID, "--entra-client-secret", ENTRA_SECRET,
   ], { cwd: root });
 }
 
 let SIM = "";
 let SIM_SECRET = "";
+let TLS = null; // { url, spki, authority } of the simulator's Entra ID over TLS
+/** The API app the Worker accepts user tokens for: the simulator's default --oidc-api-audience. */
+const API_AUDIENCE = "33333333-0000-4000-8000-0000000000a1";
 
 const sim = (method, path, body) => simControl({ url: SIM, secret: SIM_SECRET }, method, path, body);
 
@@ -617,6 +625,12 @@ async function startWorker() {
         ENTRA_AUTHORITY_URL: SIM,
         ALLOWED_ORIGINS: new URL(SIM).origin,
         MDE_TIMEOUT_MS: "10000",
+        // Analysts' sign-in: tokens issued by the simulator's Entra (issuer on its TLS port);
+        // the keys from its plain port, as workerd does not trust the test certificate.
+        AUTH_TENANT_ID: ENTRA_TENANT,
+        AUTH_CLIENT_ID: API_AUDIENCE,
+        AUTH_AUTHORITY: TLS.url,
+        AUTH_JWKS_URL: `${SIM}/${ENTRA_TENANT}/discovery/v2.0/keys`,
       },
     }],
   });
@@ -657,8 +671,8 @@ async function openWorkerPage(t, key = PROXY_KEY, options = {}) {
   return page;
 }
 
-/** The key must not be in storage, cookies, the URL, the console, the page's text or the Worker's log. */
-async function assertKeyKept(t, page, key) {
+/** Where a credential must never be: [place, text] pairs — storage, cookies, the URL, the console, the page's text, the Worker's log. */
+async function secretPlaces(t, page) {
   const seen = await page.evaluate(() => ({
     local: JSON.stringify(Object.entries(localStorage)),
     session: JSON.stringify(Object.entries(sessionStorage)),
@@ -667,9 +681,13 @@ async function assertKeyKept(t, page, key) {
     text: document.body.innerText,
   }));
   const cookies = JSON.stringify(await t.context.cookies());
-  for (const [where, value] of [["localStorage", seen.local], ["sessionStorage", seen.session], ["document.cookie", seen.cookie],
+  return [["localStorage", seen.local], ["sessionStorage", seen.session], ["document.cookie", seen.cookie],
     ["cookies", cookies], ["URL", seen.url], ["URL", page.url()], ["console", t.console.join("\n")], ["page text", seen.text],
-    ["the Worker's log", workerdOutput.join("")]]) {
+    ["the Worker's log", workerdOutput.join("")]];
+}
+
+async function assertKeyKept(t, page, key) {
+  for (const [where, value] of await secretPlaces(t, page)) {
     assert(!value.includes(key), `the proxy key appears in ${where}`);
   }
 }
@@ -742,6 +760,11 @@ viaWorker("a wrong proxy key shows the 401 message and nothing goes upstream", a
 
 // ---------------------------------------------------------------- Find and bulk cancel (tests/page/bulk.mjs)
 
+registerSigninTests({
+  viaWorker, assert, openWorkerPage, fillForm, submitCancel, sim, apiRequests, waitForBadge, waitForErrorKind,
+  secretPlaces, PENDING_ISOLATE, API_AUDIENCE, TLS: () => TLS, WORKER: () => WORKER, workerLog: () => workerdOutput.join(""),
+});
+
 registerBulkTests({
   test, viaWorker, assert, sleep, openPage, openWorkerPage, openConnection, sim, apiRequests, axeScan, waitForBadge,
   submitCancel, confirmDialog, repackPng, args, root, artifacts, SIM: () => SIM,
@@ -810,7 +833,10 @@ try {
   simProcess = s.child;
   SIM = s.url;
   SIM_SECRET = s.secret;
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+  TLS = s.tls;
+  // Trust exactly the simulator's certificate (by its key), not every certificate.
+  const trust = `--ignore-certificate-errors-spki-list=${TLS.spki}`;
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: [...CHROMIUM_FLAGS, trust] });
   for (const { group = "page", name, fn, worker } of tests) {
     if (args.only && !`${group}: ${name}`.includes(args.only)) continue;
     const t = { cleanup: [], problems: [], console: [], dialogs: [] };

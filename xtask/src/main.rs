@@ -22,7 +22,9 @@ tasks:
                    print each file written with its raw and gzip size
   test             install what is missing, then run every test: native, and the
                    conformance suite in Node, Deno, workerd and headless Chromium
-  demo [--port N]  serve the page in www/ against the built-in simulator (default port 8080)
+  demo [--port N] [--tls-port N]
+                   serve the page in www/ against the built-in simulator (default port 8080),
+                   with its Entra ID sign-in over TLS on the next port (default 8081)
   bench            print the packages' sizes (gzip) and where the bytes go, the cold start,
                    the per-call time against plain fetch, and a bulk cancel under the quota
   sizes            only where the page module's bytes go (SIZES_TOP=1: the largest functions)
@@ -58,18 +60,25 @@ fn main() -> ExitCode {
 
 fn demo(args: &[String]) -> Result<(), String> {
     let mut port = 8080u16;
+    let mut tls_port = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
+        let mut number = |flag: &str| -> Result<u16, String> {
+            rest.next()
+                .and_then(|p| p.parse().ok())
+                .ok_or(format!("{flag} takes a port number"))
+        };
         match arg.as_str() {
-            "--port" => {
-                port = rest
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .ok_or("--port takes a port number")?
-            }
+            "--port" => port = number("--port")?,
+            "--tls-port" => tls_port = Some(number("--tls-port")?),
             other => return Err(format!("demo: unknown argument {other}")),
         }
     }
+    // Entra ID's sign-in needs https (MSAL refuses an http authority): the next port.
+    let tls_port = tls_port.unwrap_or(
+        port.checked_add(1)
+            .ok_or("--port is the last port: give --tls-port")?,
+    );
     setup::ensure_build_tools()?;
     build::package()?;
     let root = process::repo_root();
@@ -80,6 +89,9 @@ fn demo(args: &[String]) -> Result<(), String> {
         .current_dir(&root)
         .args(["--port", &port.to_string(), "--seed", "demo"])
         .args(["--static", "/=www", "--static", "/pkg=pkg"])
+        // MSAL's browser build, from the pinned npm package (npm ci), for the page's sign-in.
+        .args(["--static", "/vendor=node_modules/@azure/msal-browser/lib"])
+        .args(["--tls-port", &tls_port.to_string()])
         .args(["--banner", "--exit-on-stdin-eof"])
         .stdin(std::process::Stdio::piped())
         .spawn()
