@@ -50,10 +50,15 @@ impl Watch {
         timeout_ms: Option<f64>,
         now_ms: u64,
     ) -> Result<Watch, Error> {
-        let interval = whole_ms(interval_ms, DEFAULT_INTERVAL_MS, MIN_INTERVAL_MS, MAX_INTERVAL_MS)
-            .ok_or(Error::invalid_input(
-                "intervalMs must be a number of milliseconds from 200 to 600000.",
-            ))?;
+        let interval = whole_ms(
+            interval_ms,
+            DEFAULT_INTERVAL_MS,
+            MIN_INTERVAL_MS,
+            MAX_INTERVAL_MS,
+        )
+        .ok_or(Error::invalid_input(
+            "intervalMs must be a number of milliseconds from 200 to 600000.",
+        ))?;
         let whole = whole_ms(timeout_ms, DEFAULT_WAIT_MS, 1, MAX_WAIT_MS).ok_or(
             Error::invalid_input("timeoutMs must be a number of milliseconds from 1 to 86400000."),
         )?;
