@@ -7,9 +7,13 @@
 // https://login.microsoftonline.com; https://login.microsoftonline.us for GCC High/DoD) gives
 // the issuer `{authority}/{tenant}/v2.0` and the keys `{authority}/{tenant}/discovery/v2.0/keys`;
 // AUTH_ISSUER and AUTH_JWKS_URL replace either. The audience is AUTH_CLIENT_ID or
-// `api://{AUTH_CLIENT_ID}` (AUTH_AUDIENCE replaces both). PROXY_API_KEY allows automation
-// unless PROXY_API_KEY_DISABLED is "true". AUTH_JWKS_COOLDOWN_MS (default 60000): the least
-// time between two fetches of the keys, a new `kid` included.
+// `api://{AUTH_CLIENT_ID}` (AUTH_AUDIENCE replaces both). A token must carry the delegated
+// scope AUTH_SCOPE (default MachineActions.Use) — so an app-only token, or an ID token, is no
+// person — and, when AUTH_ALLOWED_CLIENT_IDS lists client ids, come from one of those apps
+// (`azp`: the page's registration), so no other app a user consented to can act for them.
+// PROXY_API_KEY allows automation unless PROXY_API_KEY_DISABLED is "true".
+// AUTH_JWKS_COOLDOWN_MS (default 60000): the least time between two fetches of the keys, a
+// new `kid` included.
 
 import { createRemoteJWKSet, jwtVerify } from "jose";
 
@@ -32,11 +36,12 @@ export async function authenticate(request, env, keyMatches) {
   if (!users && !keyMode) {
     return refused(500, "ProxyMisconfigured", "The proxy has neither sign-in (AUTH_TENANT_ID, AUTH_CLIENT_ID) nor a PROXY_API_KEY configured.");
   }
-  // A JWT has three base64url parts; a proxy key is compared as a whole.
+  // The key first (in constant time), so a key of any shape keeps working; then a JWT,
+  // three base64url parts.
+  if (keyMode && (await keyMatches(presented))) return { kind: "key" };
   if (users && /^[\w-]+\.[\w-]*\.[\w-]*$/.test(presented)) {
     return verifyUser(presented, env);
   }
-  if (keyMode && (await keyMatches(presented))) return { kind: "key" };
   return refused(
     401,
     "Unauthorized",
@@ -66,6 +71,15 @@ async function verifyUser(token, env) {
   }
   if (payload.tid !== tenant) {
     return refused(401, "InvalidAuthenticationToken", "The access token was refused: it was issued for another tenant (tid).");
+  }
+  const scope = env.AUTH_SCOPE || "MachineActions.Use";
+  const scopes = typeof payload.scp === "string" ? payload.scp.split(" ") : [];
+  if (!scopes.includes(scope)) {
+    return refused(401, "InvalidAuthenticationToken", `The access token was refused: it does not carry the delegated scope ${scope} (an app's own token, or one asked for another scope).`);
+  }
+  const clients = (env.AUTH_ALLOWED_CLIENT_IDS ?? "").split(",").map((c) => c.trim().toLowerCase()).filter(Boolean);
+  if (clients.length && !clients.includes(String(payload.azp ?? "").toLowerCase())) {
+    return refused(401, "InvalidAuthenticationToken", "The access token was refused: it was asked for by an app this proxy does not accept (azp).");
   }
   const user = [payload.preferred_username, payload.upn, payload.unique_name].find((v) => typeof v === "string" && v.trim());
   return {

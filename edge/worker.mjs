@@ -110,6 +110,8 @@ async function handle(request, env, url, log) {
     return localError(404, "ResourceNotFound", `Resource ${url.pathname} was not found`, log);
   }
   const isCancel = Boolean(match?.[2]);
+  // The package's name for the endpoint: the role it needs, and where a listing goes.
+  const endpoint = listing ? (listing[1].toLowerCase() === "machines" ? "machines" : "list") : isCancel ? "cancel" : "get";
   const allowed = isCancel ? "POST" : "GET";
   if (request.method !== allowed) {
     log.outcome = "method_not_allowed";
@@ -135,7 +137,6 @@ async function handle(request, env, url, log) {
   if (caller.kind === "user") {
     log.user = caller.user.slice(0, 256);
     log.oid = caller.oid.slice(0, 64);
-    const endpoint = listing ? (listing[1].toLowerCase() === "machines" ? "machines" : "list") : isCancel ? "cancel" : "get";
     const role = pkg.requiredRole(endpoint);
     if (!caller.roles.includes(role)) {
       log.outcome = "forbidden";
@@ -143,7 +144,7 @@ async function handle(request, env, url, log) {
     }
   }
 
-  if (listing) return relayList(listing[1].toLowerCase(), url, env, log);
+  if (listing) return relayList(endpoint, url, env, log);
 
   let id;
   try {
@@ -199,7 +200,7 @@ async function handle(request, env, url, log) {
  * (anything else is a 400 and nothing goes upstream); answered as one page, so no link
  * to the upstream host ever reaches the caller.
  */
-async function relayList(collection, url, env, log) {
+async function relayList(endpoint, url, env, log) {
   const unknown = [...url.searchParams.keys()].filter((k) => !LIST_PARAMS.has(k));
   if (unknown.length || url.searchParams.getAll("$filter").length > 1 || url.searchParams.getAll("$top").length > 1) {
     log.outcome = "invalid_input";
@@ -214,7 +215,6 @@ async function relayList(collection, url, env, log) {
     log.outcome = "misconfigured";
     return localError(500, "ProxyMisconfigured", redact(`The proxy is misconfigured: ${e?.message ?? e}`, env), log);
   }
-  const endpoint = collection === "machines" ? "machines" : "list";
   try {
     const value = await setup.client.relayList(endpoint, filter, url.searchParams.get("$top"));
     log.listed = value.length;

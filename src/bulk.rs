@@ -15,6 +15,7 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::input::MachineActionId;
+use crate::list::ListQuery;
 use crate::listing::Listed;
 use crate::model::{ActionState, ActionStatus};
 use crate::outcome::CancelOutcome;
@@ -126,6 +127,7 @@ pub enum Job {
 #[derive(Debug)]
 pub struct Bulk {
     dry_run: bool,
+    truncated: bool,
     entries: Vec<Entry>,
     jobs: Vec<Job>,
     next: usize,
@@ -141,6 +143,9 @@ pub struct Report {
     pub results: Vec<Entry>,
     /// How many actions came to each outcome (every outcome, 0 included).
     pub summary: Vec<(Outcome, usize)>,
+    /// True when the listing stopped at its `top` with more actions left:
+    /// a run over a filter did not reach them all.
+    pub truncated: bool,
 }
 
 impl Bulk {
@@ -172,20 +177,45 @@ impl Bulk {
         Ok(bulk)
     }
 
+    /// Checks that a bulk run's filter narrows the listing at all: a run
+    /// over every action of the tenant is asked for by naming the statuses
+    /// (`status: ["Pending", "InProgress"]`), never by an empty filter — so
+    /// a field that came out empty (a search that found no device) cannot
+    /// widen a bulk cancel to everything.
+    pub fn check_filter(query: &ListQuery) -> Result<(), Error> {
+        if query.filter().is_empty() {
+            return Err(Error::invalid_input(
+                "A bulk cancel's filter must have at least one condition; to cancel everything still open, say status: [\"Pending\", \"InProgress\"].",
+            ));
+        }
+        Ok(())
+    }
+
     /// A run over the actions a listing found: a cancel for each one still
     /// Pending or InProgress (none in a dry run), nothing for the rest, whose
-    /// outcome the listing already tells.
+    /// outcome the listing already tells. An action listed twice (pages
+    /// that shifted while being read) counts once.
     pub fn for_listing(listed: &Listed, dry_run: bool) -> Bulk {
         let mut bulk = Bulk::new(dry_run, listed.items.len());
+        bulk.truncated = listed.truncated;
         for (state, json) in listed.states.iter().zip(&listed.items) {
+            if bulk
+                .entries
+                .iter()
+                .any(|e| e.id.eq_ignore_ascii_case(&state.id))
+            {
+                continue;
+            }
             let mut entry = blank(&state.id);
             describe(&mut entry, state, json);
-            let id = MachineActionId::parse(&state.id);
-            let job = match (id, &state.status) {
-                (Ok(id), ActionStatus::Pending | ActionStatus::InProgress) if !dry_run => {
-                    Job::Cancel(id)
+            let job = match MachineActionId::parse(&state.id) {
+                Ok(id) if !dry_run && !state.status.is_final() => Job::Cancel(id),
+                // Not an id the API would take: it cannot be cancelled here.
+                Err(error) if !state.status.is_final() => {
+                    entry.outcome = Outcome::Failed;
+                    entry.error = Some(entry_error(&error));
+                    Job::Known
                 }
-                (Ok(id), ActionStatus::Other(_)) if !dry_run => Job::Cancel(id),
                 _ => {
                     entry.outcome = standing(&state.status);
                     Job::Known
@@ -200,6 +230,7 @@ impl Bulk {
     fn new(dry_run: bool, capacity: usize) -> Bulk {
         Bulk {
             dry_run,
+            truncated: false,
             entries: Vec::with_capacity(capacity),
             jobs: Vec::with_capacity(capacity),
             next: 0,
@@ -271,12 +302,7 @@ impl Bulk {
                     // Nothing was sent: there is no error to report.
                     return self.settled(index);
                 }
-                entry.error = Some(EntryError {
-                    kind: error.kind().as_str(),
-                    message: error.message().to_owned(),
-                    status_code: error.status_code(),
-                    correlation_id: error.correlation_id().map(str::to_owned),
-                });
+                entry.error = Some(entry_error(&error));
             }
         }
         self.settled(index)
@@ -313,7 +339,20 @@ impl Bulk {
                 (outcome, count)
             })
             .collect();
-        Report { results, summary }
+        Report {
+            results,
+            summary,
+            truncated: self.truncated,
+        }
+    }
+}
+
+fn entry_error(error: &Error) -> EntryError {
+    EntryError {
+        kind: error.kind().as_str(),
+        message: error.message().to_owned(),
+        status_code: error.status_code(),
+        correlation_id: error.correlation_id().map(str::to_owned),
     }
 }
 

@@ -148,6 +148,14 @@ impl ListQuery {
         )
     }
 
+    /// The first page's URL for a whole listing: one more than `top` is
+    /// asked for (within [`MAX_TOP`]), so the listing can tell whether more
+    /// were left beyond it.
+    pub fn listing_url(&self, base: &BaseUrl) -> String {
+        let ask = self.top.saturating_add(1).min(MAX_TOP);
+        query_url(base, Operation::List, &self.filter, ask)
+    }
+
     /// Reads a `$filter` and `$top` that a client sent (a proxy checking
     /// what it forwards): `Some` only for a filter this module would build
     /// itself, from values it accepts — so only the documented fields and
@@ -232,9 +240,11 @@ impl MachineQuery {
         self.top
     }
 
-    /// The first page's URL.
+    /// The first page's URL, asking for one more than `top` (within
+    /// [`MAX_TOP`]) so the listing can tell whether more were left.
     pub fn url(&self, base: &BaseUrl) -> String {
-        query_url(base, Operation::Machines, &self.filter, self.top)
+        let ask = self.top.saturating_add(1).min(MAX_TOP);
+        query_url(base, Operation::Machines, &self.filter, ask)
     }
 
     /// Reads a `$filter` and `$top` that a client sent: `Some` only for a

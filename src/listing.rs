@@ -114,7 +114,7 @@ impl Listing {
         now_ms: u64,
     ) -> Listing {
         let (operation, url, top) = match what {
-            ListOf::Actions(query) => (Operation::List, query.url(&base, query.top()), query.top()),
+            ListOf::Actions(query) => (Operation::List, query.listing_url(&base), query.top()),
             ListOf::Machines(query) => (Operation::Machines, query.url(&base), query.top()),
         };
         Listing {

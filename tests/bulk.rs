@@ -303,3 +303,59 @@ fn outcomes_have_the_names_of_the_js_api() {
     let json = serde_json::to_value(Outcome::AlreadyCancelled).unwrap();
     assert_eq!(json, "already_cancelled");
 }
+
+#[test]
+fn a_bulk_filter_must_narrow_the_listing() {
+    let everything = ListQuery::new(&ListFilter::default()).unwrap();
+    assert_eq!(
+        Bulk::check_filter(&everything).unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    let open = ListQuery::new(&ListFilter {
+        status: vec!["Pending".into(), "InProgress".into()],
+        ..ListFilter::default()
+    })
+    .unwrap();
+    assert!(Bulk::check_filter(&open).is_ok());
+}
+
+#[test]
+fn a_listing_run_counts_a_repeated_action_once_and_fails_an_id_it_cannot_send() {
+    let query = ListQuery::new(&ListFilter::default()).unwrap();
+    let odd = r#"{"id":"not-a-guid","status":"Pending"}"#;
+    let mut script = Script::new(
+        vec![json(
+            200,
+            format!(
+                r#"{{"value":[{},{},{odd}]}}"#,
+                action(1, "Pending", None),
+                action(1, "Pending", None)
+            ),
+        )],
+        NOW,
+    );
+    let base = BaseUrl::parse(BASE).unwrap();
+    let mut listing = Listing::new(
+        base,
+        ListOf::Actions(&query),
+        RetryPolicy::default(),
+        30_000,
+        NOW,
+    );
+    let call = listing.next_call(NOW).unwrap().unwrap();
+    listing.take(script.run(call)).unwrap();
+    let listed = listing.finish();
+    let bulk = Bulk::for_listing(&listed, false);
+    assert_eq!(bulk.total(), 2);
+    assert_eq!(bulk.requests_left(), 1);
+    let (report, _) = run(
+        bulk,
+        vec![json(200, action(1, "Cancelled", Some(COMMENT)))],
+        None,
+    );
+    assert_eq!(report.results[0].outcome, Outcome::Cancelled);
+    let failed = &report.results[1];
+    assert_eq!(failed.outcome, Outcome::Failed);
+    assert_eq!(failed.error.as_ref().unwrap().kind, "invalid_input");
+    assert!(!report.truncated);
+}

@@ -82,7 +82,7 @@ fn pages_are_followed_until_the_last_and_every_action_is_kept_once() {
     assert_eq!(
         urls,
         [
-            &format!("{BASE}/api/machineactions?$filter=status%20eq%20%27Pending%27&$top=1000"),
+            &format!("{BASE}/api/machineactions?$filter=status%20eq%20%27Pending%27&$top=1001"),
             &next
         ]
     );
@@ -110,7 +110,7 @@ fn a_listing_stops_at_top_and_says_more_were_left() {
     assert_eq!(listed.items.len(), 2);
     assert!(listed.truncated);
     assert_eq!(script.trace.sent.len(), 1);
-    assert!(script.trace.sent[0].1.ends_with("&$top=2"));
+    assert!(script.trace.sent[0].1.ends_with("&$top=3"));
 }
 
 #[test]
@@ -220,7 +220,7 @@ fn devices_are_found_by_the_start_of_their_name() {
     assert_eq!(typed.os_platform.as_deref(), Some("Windows11"));
     assert_eq!(
         script.trace.sent[0].1,
-        format!("{BASE}/api/machines?$filter=startswith%28computerDnsName%2C%27desktop-fin%27%29&$top=50")
+        format!("{BASE}/api/machines?$filter=startswith%28computerDnsName%2C%27desktop-fin%27%29&$top=51")
     );
     assert_eq!(script.trace.acquires, [Operation::Machines]);
 }

@@ -5,14 +5,15 @@ const COLUMNS = ["id", "machineId", "computerDnsName", "type", "outcome", "statu
   "error_kind", "error_message", "error_status_code", "correlation_id"];
 
 /**
- * One CSV cell (RFC 4180): quoted when it holds a quote, a comma or a line break. A cell
- * that a spreadsheet would take for a formula (starting with = + - @, a tab or a carriage
- * return) gets a leading ' so it stays text.
+ * One CSV cell (RFC 4180): quoted when it holds a quote, a comma, a semicolon, a tab or a
+ * line break — a spreadsheet set to split on `;` or tabs must not find a second cell, maybe
+ * a formula, inside it. A cell that a spreadsheet would take for a formula (starting with
+ * = + - @, a tab or a carriage return) gets a leading ' so it stays text.
  */
 export function csvCell(value) {
   let text = value === null || value === undefined ? "" : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return /[",;\t\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** The results of cancelMany, one row per action, with a header row. */

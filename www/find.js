@@ -157,7 +157,7 @@ async function find() {
     showTable(actions);
     const n = actions.length;
     say(n === 0 ? "No machine action matches."
-      : `${n.toLocaleString("en")} machine action${n === 1 ? "" : "s"} found${n === MAX_LISTED ? " (the first 1,000: narrow the search to see the rest)" : ""}.`);
+      : `${n.toLocaleString("en")} machine action${n === 1 ? "" : "s"} found${actions.truncated ? ` (the first ${n.toLocaleString("en")}: narrow the search to see the rest)` : ""}.`);
   } catch (err) {
     if (finding === controller) showError(err, "list");
   } finally {

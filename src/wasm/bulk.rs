@@ -80,23 +80,27 @@ impl Run {
             let result = match job {
                 Job::Known => None,
                 Job::Cancel(id) => {
-                    let call = Call::cancel(
-                        self.client.config.base_url.clone(),
-                        id,
-                        self.comment.clone(),
-                        self.client.config.retry,
-                        self.timeout.as_millis().into(),
-                    );
-                    Some(self.call(Operation::Cancel, call).await)
+                    let make = || {
+                        Call::cancel(
+                            self.client.config.base_url.clone(),
+                            id.clone(),
+                            self.comment.clone(),
+                            self.client.config.retry,
+                            self.timeout.as_millis().into(),
+                        )
+                    };
+                    Some(self.call(Operation::Cancel, make).await)
                 }
                 Job::Read(id) => {
-                    let call = Call::get(
-                        self.client.config.base_url.clone(),
-                        id,
-                        self.client.config.retry,
-                        self.timeout.as_millis().into(),
-                    );
-                    Some(self.call(Operation::Get, call).await)
+                    let make = || {
+                        Call::get(
+                            self.client.config.base_url.clone(),
+                            id.clone(),
+                            self.client.config.retry,
+                            self.timeout.as_millis().into(),
+                        )
+                    };
+                    Some(self.call(Operation::Get, make).await)
                 }
             };
             let mut bulk = self.bulk.borrow_mut();
@@ -119,15 +123,37 @@ impl Run {
 
     /// Waits for room in the quota, then drives the call; a stop during the
     /// wait is an abort with nothing sent.
-    async fn call(&self, operation: Operation, call: Call) -> Result<ActionResponse, Error> {
+    async fn call(
+        &self,
+        operation: Operation,
+        make: impl Fn() -> Call,
+    ) -> Result<ActionResponse, Error> {
         let config = &self.client.config;
-        config.quota.ready(operation, self.stop.as_ref()).await?;
-        let answer = self
-            .client
-            .drive(call, self.timeout, None, self.stop.as_ref())
-            .await?;
-        answer.into_action().ok_or_else(|| {
-            Error::invalid_input("The run was driven out of order (a page for an action).")
-        })
+        loop {
+            config.quota.ready(operation, self.stop.as_ref()).await?;
+            let answer = self
+                .client
+                .drive(make(), self.timeout, None, self.stop.as_ref())
+                .await;
+            match answer {
+                // Another worker took the room first and the next is past the
+                // call's deadline: nothing was sent, so wait for room again.
+                Err(e) if config.quota.is_local() && is_quota_refusal(&e) => continue,
+                answer => {
+                    return answer?.into_action().ok_or_else(|| {
+                        Error::invalid_input(
+                            "The run was driven out of order (a page for an action).",
+                        )
+                    })
+                }
+            }
+        }
     }
+}
+
+/// The client's own quota refusing before anything was sent.
+fn is_quota_refusal(error: &Error) -> bool {
+    error.kind() == crate::error::ErrorKind::RateLimited
+        && error.attempts() == 0
+        && error.source() == crate::error::Source::Client
 }

@@ -111,6 +111,10 @@ impl Deadline {
         let signals: Vec<AbortSignal> = std::iter::once(self.signal())
             .chain(self.stop.iter().cloned())
             .collect();
+        // A signal that fired before this wait began sends no event: look first.
+        if signals.iter().any(AbortSignal::aborted) {
+            return Err(self.failure(JsValue::UNDEFINED));
+        }
         let mut listener = None;
         let ended = Promise::new(&mut |_resolve, reject| {
             for signal in &signals {

@@ -188,6 +188,9 @@ export interface Machine {
   [field: string]: unknown;
 }
 
+/** A listing's results; `truncated` is true when `top` stopped it with more left. */
+export type Listed<T> = T[] & { truncated: boolean };
+
 export interface FindMachinesOptions extends CallOptions {
   /** How many devices at most, 1–10000. Default 50. */
   top?: number;
@@ -243,6 +246,8 @@ export interface CancelManyResult {
   results: CancelManyEntry[];
   /** How many actions came to each outcome. */
   summary: Record<CancelManyOutcome, number>;
+  /** True when a run over a filter listed `top` actions with more left: those were not reached. */
+  truncated: boolean;
 }
 
 export type MachineActionErrorKind =
@@ -302,9 +307,9 @@ export class MachineActionsClient {
    * (same host only) until `top` results. `timeoutMs` bounds the whole listing. A bad filter is
    * "invalid_input", nothing sent.
    */
-  list(filter?: MachineActionFilter, options?: CallOptions): Promise<MachineAction[]>;
+  list(filter?: MachineActionFilter, options?: CallOptions): Promise<Listed<MachineAction>>;
   /** `GET {baseUrl}/api/machines?$filter=startswith(computerDnsName,'…')`: devices whose name starts with `namePrefix`. */
-  findMachines(namePrefix: string, options?: FindMachinesOptions): Promise<Machine[]>;
+  findMachines(namePrefix: string, options?: FindMachinesOptions): Promise<Listed<Machine>>;
   /**
    * Reads the action every `intervalMs` (inside the client's quota) until it is Succeeded, Failed,
    * TimeOut or Cancelled, and resolves with it; `onUpdate` gets each read that differs from the last.

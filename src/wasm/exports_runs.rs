@@ -89,6 +89,7 @@ impl JsMachineActionsClient {
                 let bulk = match target {
                     Target::Ids(ids) => Bulk::for_ids(&ids, o.dry_run)?,
                     Target::Filter(query) => {
+                        Bulk::check_filter(&query)?;
                         let what = ListOf::Actions(&query);
                         let listed = client.list(what, o.timeout, o.signal.as_ref()).await?;
                         Bulk::for_listing(&listed, o.dry_run)
@@ -150,9 +151,16 @@ fn optional_text(
     }
 }
 
-/// A listing's items as a JS array: the engine's own objects.
+/// A listing's items as a JS array of the engine's own objects, with
+/// `truncated`: true when `top` stopped it with more left.
 fn items(listed: Listed) -> JsValue {
-    listed.items.into_iter().collect::<Array>().into()
+    let array: Array = listed.items.into_iter().collect();
+    let _ = Reflect::set(
+        &array,
+        &JsValue::from_str("truncated"),
+        &JsValue::from_bool(listed.truncated),
+    );
+    array.into()
 }
 
 /// `onProgress({ done, total, last, etaMs })` after each action.
@@ -190,6 +198,8 @@ fn report_to_js(report: &Report) -> JsValue {
     let answer = Object::new();
     let _ = Reflect::set(&answer, &JsValue::from_str("results"), &results);
     let _ = Reflect::set(&answer, &JsValue::from_str("summary"), &summary);
+    let truncated = JsValue::from_bool(report.truncated);
+    let _ = Reflect::set(&answer, &JsValue::from_str("truncated"), &truncated);
     answer.into()
 }
 

@@ -132,6 +132,12 @@ impl QuotaSource {
         }
     }
 
+    /// True for the client's own budget, which [`QuotaSource::ready`] waits
+    /// on; false for a provider, whose line the call itself waits in.
+    pub(crate) fn is_local(&self) -> bool {
+        matches!(self.0, Inner::Local(_))
+    }
+
     /// The least time before `n` more requests to the endpoint can have
     /// gone under the client's own budget; `None` under a provider.
     pub(crate) fn time_to_send(&self, operation: Operation, n: usize) -> Option<u64> {

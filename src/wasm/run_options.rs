@@ -251,6 +251,10 @@ fn strings(value: Opt<JsValue>, message: &'static str) -> Result<Vec<String>, Er
         return Ok(Vec::new());
     };
     match value.dyn_ref::<Array>() {
+        // An empty list would leave the field out and widen the listing.
+        Some(array) if array.length() == 0 => Err(Error::invalid_input(
+            "a filter field given as a list must hold at least one value; leave the field out to not filter on it.",
+        )),
         Some(array) => array.iter().map(|item| string(&item, message)).collect(),
         None => string(&value, message).map(|text| vec![text]),
     }

@@ -24,7 +24,7 @@ export function listTests({ check, equal, expectInvalid, EDGE_ONLY }) {
       equal(gets.length, 3, "pages read");
       equal(
         decodeURIComponent(gets[0].query),
-        "$filter=(status eq 'Pending' or status eq 'InProgress') and type eq 'RunAntiVirusScan'&$top=1000",
+        "$filter=(status eq 'Pending' or status eq 'InProgress') and type eq 'RunAntiVirusScan'&$top=1001",
         "the first page's query",
       );
       check(gets[1].query.includes("$skip=2") && gets[2].query.includes("$skip=4"), "the next links");
@@ -36,9 +36,11 @@ export function listTests({ check, equal, expectInvalid, EDGE_ONLY }) {
       await t.control("PUT", "/paging", { page_size: 2 });
       const listed = await client(t).list({ requestor: "o'brien@contoso.com", top: 3 });
       equal(listed.length, 3, "top");
+      equal(listed.truncated, true, "more were left");
       const gets = await sent(t, "GET", "/api/machineactions");
       equal(gets.length, 2, "pages read");
       check(decodeURIComponent(gets[0].query).includes("requestor eq 'o''brien@contoso.com'"), gets[0].query);
+      equal((await client(t).list({ requestor: "o'brien@contoso.com" })).truncated, false, "all of them");
     }],
 
     ["a bad or misspelt filter is invalid_input and nothing is sent", async (t) => {
@@ -74,7 +76,7 @@ export function listTests({ check, equal, expectInvalid, EDGE_ONLY }) {
       check(machines.every((m) => /^desktop-fin/i.test(m.computerDnsName) && /^[0-9a-f]{40}$/.test(m.id)), "matching devices");
       check(machines.every((m) => "osPlatform" in m && "healthStatus" in m), "kept whole");
       const [get] = await sent(t, "GET", "/api/machines");
-      equal(decodeURIComponent(get.query), "$filter=startswith(computerDnsName,'desktop-fin')&$top=5", "query");
+      equal(decodeURIComponent(get.query), "$filter=startswith(computerDnsName,'desktop-fin')&$top=6", "query");
     }],
 
     ["cancelMany reports a verified outcome per action, in order, with progress", async (t) => {
@@ -104,10 +106,11 @@ export function listTests({ check, equal, expectInvalid, EDGE_ONLY }) {
     ["a dry run by filter lists and sends no cancel", async (t) => {
       await none(t);
       await plant(t, 4, { requestor: "playbook-auto-scan@contoso.com" });
-      const { results, summary } = await client(t).cancelMany(
+      const { results, summary, truncated } = await client(t).cancelMany(
         { filter: { requestor: "playbook-auto-scan@contoso.com", status: "Pending" } }, COMMENT, { dryRun: true },
       );
       equal(results.length, 4, "listed");
+      equal(truncated, false, "all listed");
       equal(summary.would_cancel, 4, "would_cancel");
       equal((await sent(t, "POST", "/cancel")).length, 0, "cancels sent");
     }],
@@ -130,6 +133,21 @@ export function listTests({ check, equal, expectInvalid, EDGE_ONLY }) {
       check(results.slice(2).every((r) => r.outcome === "skipped" && r.error === null), "the rest skipped");
       await sleep(100);
       equal((await sent(t, "POST", "/cancel")).length, 2, "cancels sent");
+    }],
+
+    ["a stop while a cancel is in flight sends no retry after its 503", async (t) => {
+      await none(t);
+      const ids = await plant(t, 1);
+      await t.fault({ method: "post", path_contains: "/cancel", times: 1, status: 503, delay_ms: 400 });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 100);
+      const started = Date.now();
+      const { results } = await client(t).cancelMany({ ids }, COMMENT, { signal: controller.signal });
+      check(Date.now() - started < 3_000, "resolved promptly");
+      equal(results[0].outcome, "failed", "the one sent");
+      equal(results[0].error.kind, "aborted", "stopped");
+      await sleep(800);
+      equal((await sent(t, "POST", "/cancel")).length, 1, "cancels sent");
     }],
 
     ["a run paced by the quota draws no 429", async (t) => {
@@ -156,6 +174,10 @@ export function listTests({ check, equal, expectInvalid, EDGE_ONLY }) {
       await expectInvalid(t, () => c.cancelMany({ ids: [id] }, "  "), "an empty comment");
       await expectInvalid(t, () => c.cancelMany({ ids: [id] }, COMMENT, { dryrun: true }), "a misspelt option");
       await expectInvalid(t, () => c.cancelMany({ filter: { stauts: "Pending" } }, COMMENT), "a misspelt filter");
+      // A field that came out empty must not widen a bulk cancel to the whole tenant.
+      await expectInvalid(t, () => c.cancelMany({ filter: {} }, COMMENT), "an empty filter");
+      await expectInvalid(t, () => c.cancelMany({ filter: { machineId: [], status: "Pending" } }, COMMENT), "an empty list");
+      await expectInvalid(t, () => c.cancelMany({ filter: { machineId: null } }, COMMENT), "only a null field");
     }],
 
     ["waitForFinal follows the action to its final state", async (t) => {

@@ -20,6 +20,10 @@ const simBin = resolve(parseArgs(process.argv.slice(2))["sim-bin"] ?? `${ROOT}/t
 
 const hex = (n) => randomBytes(n).toString("hex");
 const PROXY_KEY = `auth-proxy-key-${hex(12)}`;
+/** A proxy key that happens to look like a JWT must still work as a key. */
+const DOTTED_KEY = `${hex(8)}.${hex(8)}.${hex(8)}`;
+/** The page's registration (the simulator's default SPA client id): the `azp` of its tokens. */
+const SPA = "22222222-0000-4000-8000-000000005fa0";
 const TENANT = "0d2c9a41-5e6f-4b7a-8c9d-0e1f2a3b4c5d";
 const CLIENT_ID = "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d";
 const SECRET = `auth-client-secret-${hex(12)}`;
@@ -43,7 +47,7 @@ try {
     return token;
   };
 
-  const [pFast, pSlow, pNoKey] = [await freePort(), await freePort(), await freePort()];
+  const [pFast, pSlow, pNoKey, pStrict] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const env = {
     PROXY_API_KEY: PROXY_KEY, TENANT_ID: TENANT, CLIENT_ID, CLIENT_SECRET: SECRET,
     MDE_BASE_URL: SIM, ENTRA_AUTHORITY_URL: SIM, MDE_TIMEOUT_MS: "3000",
@@ -56,18 +60,21 @@ try {
       { name: "fast", port: pFast, env: { ...env, AUTH_JWKS_COOLDOWN_MS: "0" } },
       { name: "slow", port: pSlow, env },
       { name: "nokey", port: pNoKey, env: { ...env, PROXY_API_KEY_DISABLED: "true" } },
+      // Accepts tokens asked for by one other app only, not the page's.
+      { name: "strict", port: pStrict, env: { ...env, PROXY_API_KEY: DOTTED_KEY, AUTH_ALLOWED_CLIENT_IDS: "44444444-0000-4000-8000-000000000000" } },
     ],
   });
   const workerd = startWorkerd(config, "pipe");
   children.push(workerd);
   workerd.stdout.on("data", (d) => output.push(String(d)));
   workerd.stderr.on("data", (d) => output.push(String(d)));
-  for (const port of [pFast, pSlow, pNoKey]) {
+  for (const port of [pFast, pSlow, pNoKey, pStrict]) {
     await waitForHttp(`http://127.0.0.1:${port}/`, { alive: () => workerd.exitCode === null });
   }
   const FAST = `http://127.0.0.1:${pFast}`;
   const SLOW = `http://127.0.0.1:${pSlow}`;
   const NOKEY = `http://127.0.0.1:${pNoKey}`;
+  const STRICT = `http://127.0.0.1:${pStrict}`;
 
   const call = async (base, method, path, token, body) => {
     const r = await fetch(`${base}${path}`, {
@@ -136,6 +143,8 @@ try {
       "alg none": { user: "operator", alg: "none" },
       "a tampered payload": { user: "reader", tamper: true },
       "another tenant": { user: "operator", tid: "11111111-2222-4333-8444-555555555555" },
+      "no delegated scope (an app's own token)": { user: "operator", scp: "" },
+      "another scope": { user: "operator", scp: "User.Read" },
     };
     for (const [what, fields] of Object.entries(cases)) {
       const r = await cancel(FAST, PENDING_COLLECT, await mint(fields));
@@ -159,6 +168,16 @@ try {
     const slow = await call(SLOW, "GET", `/api/machineactions/${PENDING_AV_SCAN}`, token);
     eq(slow.status, 401, "slow, within the minute");
     assert(slow.json.error.message.includes("key"), slow.json.error.message);
+  });
+
+  await test("AUTH_ALLOWED_CLIENT_IDS takes tokens only from the apps it lists; a key shaped like a JWT still works", async () => {
+    const token = await mint({ user: "reader" });
+    eq(JSON.parse(Buffer.from(token.split(".")[1], "base64url")).azp, SPA, "the token's app");
+    const r = await call(STRICT, "GET", `/api/machineactions/${PENDING_AV_SCAN}`, token);
+    eq(r.status, 401, "a token from an app not listed");
+    assert(r.json.error.message.includes("azp"), r.json.error.message);
+    eq((await call(FAST, "GET", `/api/machineactions/${PENDING_AV_SCAN}`, token)).status, 200, "the same token where no list is set");
+    eq((await call(STRICT, "GET", `/api/machineactions/${PENDING_AV_SCAN}`, DOTTED_KEY)).status, 200, "the dotted key");
   });
 
   await test("the proxy key still serves automation, logged as key; a binding turns it off", async () => {

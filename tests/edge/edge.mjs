@@ -220,7 +220,7 @@ try {
     assert(r.json["@odata.context"].startsWith(W), "context on the Worker's origin");
     const upstream = await apiRequests(simMain);
     eq(upstream.filter((x) => x.path === "/api/machineactions").length, 3, "pages read upstream");
-    eq(decodeURIComponent(upstream.find((x) => x.path === "/api/machineactions").query), "$filter=status eq 'Pending'&$top=3", "forwarded query");
+    eq(decodeURIComponent(upstream.find((x) => x.path === "/api/machineactions").query), "$filter=status eq 'Pending'&$top=4", "forwarded query (one more than asked, to know whether more were left)");
     const machines = await call(W, "GET", `/api/machines?${q("startswith(computerDnsName,'desktop-fin')")}`, { headers: auth });
     eq(machines.status, 200, `machines status (${machines.text.slice(0, 300)})`);
     assert(machines.json.value.length > 0 && machines.json.value.every((m) => /^desktop-fin/i.test(m.computerDnsName)), "devices");

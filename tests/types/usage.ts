@@ -116,7 +116,7 @@ export function refusedAtCompileTime(): void {
 
 /** Find what is stuck, preview, cancel, and watch one to its end. */
 export async function clearTheMisfire(client: MachineActionsClient): Promise<string> {
-  const stuck: MachineAction[] = await client.list({
+  const stuck = await client.list({
     status: ["Pending", "InProgress"],
     type: "RunAntiVirusScan",
     requestor: "playbook-auto-scan@contoso.com",
@@ -127,6 +127,7 @@ export async function clearTheMisfire(client: MachineActionsClient): Promise<str
   await client.list({ top: "500" });
   // @ts-expect-error: there is no such filter field
   await client.list({ computerDnsName: "desktop-fin-042" });
+  const more: boolean = stuck.truncated;
   const devices: Machine[] = await client.findMachines("desktop-fin", { top: 10 });
   const name: string | null | undefined = devices[0]?.computerDnsName;
   const preview: CancelManyResult = await client.cancelMany({ ids: stuck.map((a) => a.id) }, "Misfired playbook", {
@@ -150,5 +151,5 @@ export async function clearTheMisfire(client: MachineActionsClient): Promise<str
   });
   const audience: string | null = tokenAudience("https://eu.api.security.microsoft.com");
   const relayed = await client.relayList("list", "status eq 'Pending'", null);
-  return `${name} ${wouldCancel} ${first?.error?.kind} ${final.status} ${audience} ${relayed.length}`;
+  return `${name} ${wouldCancel} ${first?.error?.kind} ${final.status} ${audience} ${relayed.length} ${more} ${run.truncated}`;
 }
