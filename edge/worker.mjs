@@ -175,6 +175,20 @@ async function handle(request, env, url, log) {
     log.comment = typeof comment === "string" ? comment.slice(0, 1000) : null;
   }
 
+  // A 401 from Defender makes the package invalidate the provider's token and retry
+  // once with a fresh one, so an expired or revoked token heals itself.
+  return withClient(env, log, async (client) => {
+    const result = isCancel ? await client.cancel(id, comment) : await client.get(id);
+    if (result.outcome === "already_cancelled") return alreadyCancelled(result, log);
+    return success(result, log);
+  });
+}
+
+/**
+ * `use(client)` with the isolate's client: the proxy's own misconfiguration is a 500, and
+ * the package's errors become OData errors.
+ */
+async function withClient(env, log, use) {
   let setup;
   try {
     setup = state(env);
@@ -182,13 +196,8 @@ async function handle(request, env, url, log) {
     log.outcome = "misconfigured";
     return localError(500, "ProxyMisconfigured", redact(`The proxy is misconfigured: ${e?.message ?? e}`, env), log);
   }
-
-  // A 401 from Defender makes the package invalidate the provider's token and retry
-  // once with a fresh one, so an expired or revoked token heals itself.
   try {
-    const result = isCancel ? await setup.client.cancel(id, comment) : await setup.client.get(id);
-    if (result.outcome === "already_cancelled") return alreadyCancelled(result, log);
-    return success(result, log);
+    return await use(setup.client);
   } catch (e) {
     if (!isError(e)) throw e;
     return upstreamError(e, log, env);
@@ -208,23 +217,13 @@ async function relayList(endpoint, url, env, log) {
   }
   const filter = url.searchParams.get("$filter");
   log.filter = filter?.slice(0, 500) ?? null;
-  let setup;
-  try {
-    setup = state(env);
-  } catch (e) {
-    log.outcome = "misconfigured";
-    return localError(500, "ProxyMisconfigured", redact(`The proxy is misconfigured: ${e?.message ?? e}`, env), log);
-  }
-  try {
-    const value = await setup.client.relayList(endpoint, filter, url.searchParams.get("$top"));
+  return withClient(env, log, async (client) => {
+    const value = await client.relayList(endpoint, filter, url.searchParams.get("$top"));
     log.listed = value.length;
     const context = `${url.origin}/api/$metadata#${endpoint === "machines" ? "Machines" : "MachineActions"}`;
     const headers = new Headers({ "Content-Type": ODATA_JSON, "OData-Version": "4.0", "Cache-Control": "no-store" });
     return new Response(JSON.stringify({ "@odata.context": context, value }), { status: 200, headers });
-  } catch (e) {
-    if (!isError(e)) throw e;
-    return upstreamError(e, log, env);
-  }
+  });
 }
 
 /** Reads a cancel body: at most MAX_BODY_BYTES, a JSON object with a string Comment. */

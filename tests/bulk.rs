@@ -8,7 +8,7 @@ use driver::{json, network, Reply, Script};
 use mde_machine_actions::bulk::{Bulk, Job, Outcome, Report};
 use mde_machine_actions::input::{BaseUrl, Comment};
 use mde_machine_actions::list::{ListFilter, ListQuery};
-use mde_machine_actions::listing::{ListOf, Listing};
+use mde_machine_actions::listing::{ListOf, Listed, Listing};
 use mde_machine_actions::retry::RetryPolicy;
 use mde_machine_actions::{Call, Error, ErrorKind, Method};
 
@@ -74,6 +74,18 @@ fn run(mut bulk: Bulk, replies: Vec<Reply>, stop_at: Option<usize>) -> (Report, 
     }
     assert!(script.replies.is_empty(), "unused replies");
     (bulk.finish(), script)
+}
+
+/// What a listing finds in one page with `body`.
+fn listed(body: &str) -> Listed {
+    let query = ListQuery::new(&ListFilter::default()).unwrap();
+    let mut script = Script::new(vec![json(200, body.to_owned())], NOW);
+    let base = BaseUrl::parse(BASE).unwrap();
+    let what = ListOf::Actions(&query);
+    let mut listing = Listing::new(base, what, RetryPolicy::default(), 30_000, NOW);
+    let call = listing.next_call(NOW).unwrap().unwrap();
+    listing.take(script.run(call)).unwrap();
+    listing.finish()
 }
 
 fn count(report: &Report, outcome: Outcome) -> usize {
@@ -187,31 +199,13 @@ fn a_dry_run_of_ids_reads_each_and_sends_no_cancel() {
 
 #[test]
 fn a_listing_run_cancels_only_what_is_still_pending() {
-    let query = ListQuery::new(&ListFilter::default()).unwrap();
-    let mut script = Script::new(
-        vec![json(
-            200,
-            format!(
-                r#"{{"value":[{},{},{},{}]}}"#,
-                action(1, "Pending", None),
-                action(2, "Succeeded", None),
-                action(3, "Canceled", None),
-                action(4, "InProgress", None)
-            ),
-        )],
-        NOW,
-    );
-    let base = BaseUrl::parse(BASE).unwrap();
-    let mut listing = Listing::new(
-        base,
-        ListOf::Actions(&query),
-        RetryPolicy::default(),
-        30_000,
-        NOW,
-    );
-    let call = listing.next_call(NOW).unwrap().unwrap();
-    listing.take(script.run(call)).unwrap();
-    let listed = listing.finish();
+    let listed = listed(&format!(
+        r#"{{"value":[{},{},{},{}]}}"#,
+        action(1, "Pending", None),
+        action(2, "Succeeded", None),
+        action(3, "Canceled", None),
+        action(4, "InProgress", None)
+    ));
 
     let dry = Bulk::for_listing(&listed, true);
     assert_eq!(dry.requests_left(), 0);
@@ -321,30 +315,12 @@ fn a_bulk_filter_must_narrow_the_listing() {
 
 #[test]
 fn a_listing_run_counts_a_repeated_action_once_and_fails_an_id_it_cannot_send() {
-    let query = ListQuery::new(&ListFilter::default()).unwrap();
     let odd = r#"{"id":"not-a-guid","status":"Pending"}"#;
-    let mut script = Script::new(
-        vec![json(
-            200,
-            format!(
-                r#"{{"value":[{},{},{odd}]}}"#,
-                action(1, "Pending", None),
-                action(1, "Pending", None)
-            ),
-        )],
-        NOW,
-    );
-    let base = BaseUrl::parse(BASE).unwrap();
-    let mut listing = Listing::new(
-        base,
-        ListOf::Actions(&query),
-        RetryPolicy::default(),
-        30_000,
-        NOW,
-    );
-    let call = listing.next_call(NOW).unwrap().unwrap();
-    listing.take(script.run(call)).unwrap();
-    let listed = listing.finish();
+    let listed = listed(&format!(
+        r#"{{"value":[{},{},{odd}]}}"#,
+        action(1, "Pending", None),
+        action(1, "Pending", None)
+    ));
     let bulk = Bulk::for_listing(&listed, false);
     assert_eq!(bulk.total(), 2);
     assert_eq!(bulk.requests_left(), 1);
