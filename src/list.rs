@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorKind};
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::input::{AccessToken, BaseUrl};
 use crate::lenient;
-use crate::model::{ActionState, ActionStatus};
+use crate::model::ActionState;
 use crate::raw::{Body, RawJson};
 use crate::request::percent_encode;
 use crate::response::{interpret_status, push_u64, Operation};
@@ -437,13 +437,12 @@ impl ListPage {
         list
     }
 
-    /// The statuses a cancel can still change: `Pending` and `InProgress`.
+    /// The actions a cancel can still change: any not final (`Pending`,
+    /// `InProgress`, or a status this version does not know) — the rule a
+    /// bulk run uses too.
     pub fn cancellable(&self) -> impl Iterator<Item = &(ActionState, RawJson)> {
-        self.actions.iter().filter(|(state, _)| {
-            matches!(
-                state.status,
-                ActionStatus::Pending | ActionStatus::InProgress
-            )
-        })
+        self.actions
+            .iter()
+            .filter(|(state, _)| !state.status.is_final())
     }
 }
