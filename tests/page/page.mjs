@@ -193,6 +193,8 @@ test("cancel a Pending action from the form shows Cancelled", async (t) => {
   await fillForm(page, `  ${PENDING_ISOLATE}\n`, "False positive, approved by IR lead");
   await cancelButton(page).click();
   // The page reads the action and asks, naming its type, scope and device, before sending.
+  // The heading is in the page from the start: read it only once the dialog is open.
+  await confirmDialog(page).waitFor();
   const question = await confirmDialog(page).locator("h2").innerText();
   assert(question === "Cancel Isolate (Full) on desktop-fin-042.contoso.local?", `the confirmation asks: ${question}`);
   assert((await apiRequests()).every((r) => r.method === "GET"), "something was sent before the confirmation");
