@@ -6,7 +6,7 @@
 //! Every reader goes through `deserialize_any` and accepts every kind of
 //! value, so no serde type error (and none of its formatting) is produced.
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// One JSON value, reduced to what the typed views need.
@@ -79,11 +79,14 @@ pub(crate) fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error
 }
 
 /// A string field: anything else reads as `None`.
+///
+/// The string is asked for by name, not through `deserialize_any`: in wasm
+/// that is two crossings into the engine instead of one per kind of value
+/// tried. Another type is then serde's own error, which here means `None`;
+/// the views are read from parsed values (serde-wasm-bindgen's, serde_json's
+/// `Value`), where a failed field leaves the rest readable.
 pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match scalar(d)? {
-        Scalar::Text(text) => Some(text),
-        _ => None,
-    })
+    Ok(Option::<String>::deserialize(d).unwrap_or(None))
 }
 
 /// A string field read into a type made from any string (enums that keep

@@ -72,10 +72,15 @@ impl Body {
             Body::Json(json) => json,
             Body::Unparsable(problem) => return Err(problem),
         };
+        // Only a body that fails the check is asked whether it is an object
+        // at all: an answer with a string `id` and `status` is one.
         let state = platform::decode::<ActionState>(&json)
-            .filter(|_| platform::is_object(&json))
             .ok_or(BodyProblem::NotAnObject)?
-            .checked()?;
+            .checked()
+            .map_err(|problem| match platform::is_object(&json) {
+                true => problem,
+                false => BodyProblem::NotAnObject,
+            })?;
         canonicalise(&mut json, &state);
         Ok((state, json))
     }
@@ -160,8 +165,10 @@ mod platform {
         serde_json::from_str(text).ok()
     }
 
+    /// Views read an object's fields by name, as serde-wasm-bindgen does;
+    /// serde_json would also read a struct from an array, by position.
     pub(super) fn decode<T: DeserializeOwned>(json: &RawJson) -> Option<T> {
-        T::deserialize(json).ok()
+        json.is_object().then(|| T::deserialize(json).ok())?
     }
 
     pub(super) fn is_object(json: &RawJson) -> bool {

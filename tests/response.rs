@@ -246,6 +246,8 @@ fn a_2xx_that_is_not_a_machine_action_is_invalid_response() {
         ("<!doctype html><title>Sign in</title>", "HTML"),
         ("not json", "not JSON"),
         ("[1,2]", "not an object"),
+        // Read by name only, never by position as serde_json could.
+        (r#"["x","Pending"]"#, "not an object"),
         (r#"{"status":"Pending"}"#, "`id`"),
         (r#"{"id":"x"}"#, "`status`"),
         (r#"{"id":"x","status":null}"#, "`status`"),

@@ -190,11 +190,13 @@ impl MachineActionsClient {
         let mut deadline: Option<Deadline> = None;
         let mut permit: Option<Permit> = None;
         let mut event = Event::Start;
+        // One draw per call spreads the retries of many calls apart, which is
+        // what the jitter is for; a draw per step would cross into JS for
+        // every step.
+        let random = js_sys::Math::random();
+        let mut now_ms = js_sys::Date::now() as u64;
         loop {
-            let clock = Clock {
-                now_ms: js_sys::Date::now() as u64,
-                random: js_sys::Math::random(),
-            };
+            let clock = Clock { now_ms, random };
             let step = call.step(event, clock);
             if let Step::Done(result) = step {
                 return *result;
@@ -254,6 +256,9 @@ impl MachineActionsClient {
                     },
                     Step::Arm { .. } | Step::Done(_) => Event::Failed(out_of_order()),
                 };
+            // The clock is read again after each effect: time passes while
+            // one is awaited, hardly between the steps in between.
+            now_ms = js_sys::Date::now() as u64;
         }
     }
 }

@@ -641,7 +641,7 @@ const TESTS = [
   }],
 
   ["a 200 body that is JSON but not an object is invalid_response", async (t) => {
-    for (const json of [[{ id: PENDING, status: "Cancelled" }], "Cancelled", null, 7]) {
+    for (const json of [[{ id: PENDING, status: "Cancelled" }], [PENDING, "Cancelled"], "Cancelled", null, 7]) {
       await t.fault({ status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(json) });
       const error = await t.rejects(t.cancel({ retries: 0 }), "invalid_response");
       check(error.message.includes("not an object"), `${JSON.stringify(json)}: ${error.message}`);

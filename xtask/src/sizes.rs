@@ -28,7 +28,12 @@ pub fn breakdown(features: &[&str]) -> Result<(), String> {
     }
     if std::env::var_os("SIZES_TOP").is_some() {
         functions.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
-        for (size, name) in functions.iter().take(60) {
+        for (size, name) in functions.iter().take(
+            std::env::var("SIZES_TOP")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(60),
+        ) {
             println!("  {size:>7} {}", name.chars().take(150).collect::<String>());
         }
     }
