@@ -5,12 +5,15 @@
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 import * as pkg from "../../pkg/mde_machine_actions.js";
 import { COMMENT, plainJsCancel, TOKEN } from "./plain.mjs";
 import { simControl } from "../support.mjs";
 import { benchBulk } from "./bulk.mjs";
 
 const sim = process.argv[process.argv.indexOf("--sim") + 1];
+// `--baseline DIR`: the page's package of an earlier commit, timed alongside.
+const baselineDir = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1] : null;
 const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
 const WARMUP = 300;
 
@@ -37,6 +40,12 @@ const contenders = {
   "cancelMachineAction": (id) => pkg.cancelMachineAction({ machineActionId: id, comment: COMMENT, token: TOKEN, baseUrl: sim, quota: false }),
   "MachineActionsClient.cancel": (id) => client.cancel(id, COMMENT),
 };
+if (baselineDir) {
+  const old = await import(pathToFileURL(`${baselineDir}/mde_machine_actions.js`).href);
+  old.initSync({ module: await readFile(`${baselineDir}/mde_machine_actions_bg.wasm`) });
+  const oldClient = new old.MachineActionsClient({ token: TOKEN, baseUrl: sim, quota: false });
+  contenders["MachineActionsClient.cancel, baseline"] = (id) => oldClient.cancel(id, COMMENT);
+}
 
 const control = (method, path, body) => simControl({ url: sim, secret: process.env.MDE_SIM_SECRET }, method, path, body);
 
@@ -97,7 +106,11 @@ const base = median(times["plain JS fetch + JSON.parse"]);
 console.log(`\nper-call time, median of ${CALLS} alternated calls each (Node ${process.versions.node}, simulator on loopback)`);
 for (const [name, xs] of Object.entries(times)) {
   const m = median(xs);
-  console.log(`  ${name.padEnd(30)} ${(m * 1000).toFixed(0).padStart(5)} µs  ${(m / base).toFixed(3)}×`);
+  console.log(`  ${name.padEnd(38)} ${(m * 1000).toFixed(0).padStart(5)} µs  ${(m / base).toFixed(3)}×`);
+}
+if (baselineDir) {
+  const ratio = median(times["MachineActionsClient.cancel"]) / median(times["MachineActionsClient.cancel, baseline"]);
+  console.log(`  MachineActionsClient.cancel against the baseline: ${ratio.toFixed(3)}× (${baselineDir})`);
 }
 console.log(`\nwasm memory: ${kb(memoryBefore)} KB before, ${kb(memoryAfter)} KB after ${CALLS * 2} more cancels`);
 

@@ -3,6 +3,7 @@
 //! Each task installs what it needs first (see `setup`), so the two commands
 //! in the README work on a fresh machine.
 
+mod baseline;
 mod bindgen;
 mod build;
 mod fuzz;
@@ -20,13 +21,15 @@ tasks:
   build            build the npm packages: pkg/ for pages, pkg-edge/ with ClientCredentials
                    for servers and Workers (wasm-bindgen --target web, wasm-opt -Oz), and
                    print each file written with its raw and gzip size
-  test             install what is missing, then run every test: native, and the
-                   conformance suite in Node, Deno, workerd and headless Chromium
+  test             install what is missing, then run every test: native, the conformance
+                   suite in Node, Deno, Bun, workerd, Chromium and Firefox, the Worker, the page
   demo [--port N] [--tls-port N]
                    serve the page in www/ against the built-in simulator (default port 8080),
                    with its Entra ID sign-in over TLS on the next port (default 8081)
-  bench            print the packages' sizes (gzip) and where the bytes go, the cold start,
-                   the per-call time against plain fetch, and a bulk cancel under the quota
+  bench [--baseline REV]
+                   print the packages' sizes (gzip) and where the bytes go, the cold start,
+                   the per-call time against plain fetch (and against the package at commit
+                   REV), and a bulk cancel under the quota
   sizes            only where the page module's bytes go (SIZES_TOP=1: the largest functions)
   fuzz [--seconds N] [--asan]
                    run every cargo-fuzz target in fuzz/ for N seconds each (default 60)
@@ -39,7 +42,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("setup") => setup::ensure_all(),
         Some("demo") => demo(&args[1..]),
-        Some("bench") => bench(),
+        Some("bench") => bench(&args[1..]),
         Some("sizes") => setup::ensure_build_tools().and_then(|()| sizes::breakdown(&[])),
         Some("fuzz") => fuzz::run_all(&args[1..]),
         // Not a task: cargo runs the wasm32 test binaries through this (see test.rs).
@@ -106,7 +109,12 @@ fn demo(args: &[String]) -> Result<(), String> {
     }
 }
 
-fn bench() -> Result<(), String> {
+fn bench(args: &[String]) -> Result<(), String> {
+    let baseline = match args {
+        [] => None,
+        [flag, rev] if flag == "--baseline" => Some(baseline::package(rev)?),
+        _ => return Err("usage: cargo xtask bench [--baseline REV]".to_owned()),
+    };
     setup::ensure_build_tools()?;
     setup::ensure_npm()?;
     build::package()?;
@@ -118,6 +126,11 @@ fn bench() -> Result<(), String> {
             .arg("tests/bench/bench.mjs")
             .arg("--sim")
             .arg(server.url())
+            .args(
+                baseline
+                    .iter()
+                    .flat_map(|dir| [std::ffi::OsStr::new("--baseline"), dir.as_os_str()]),
+            )
             .env("MDE_SIM_SECRET", server.secret()),
     )
 }
