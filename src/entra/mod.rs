@@ -76,7 +76,10 @@ impl Cloud {
 
     /// The audience of a Defender API token: the scope without `/.default`.
     pub fn audience(self) -> &'static str {
-        self.scope().trim_end_matches("/.default")
+        // `strip_suffix`, not `trim_end_matches`: a text pattern there would
+        // link `str`'s substring searcher into the module.
+        let scope = self.scope();
+        scope.strip_suffix("/.default").unwrap_or(scope)
     }
 
     /// The scope (audience + `/.default`) for the Defender API.

@@ -374,8 +374,9 @@ pub(super) fn string(value: &JsValue, wrong_type: &'static str) -> Result<String
     let converted: String = text.into();
     // The conversion turns a lone surrogate into U+FFFD. Only a text that now
     // holds one is checked code unit by code unit (a JS call per unit, far
-    // too slow to do for every argument).
-    if converted.contains('\u{FFFD}') && !text.is_valid_utf16() {
+    // too slow to do for every argument). Searched by bytes: `contains` of a
+    // char beyond ASCII would link `str`'s substring searcher.
+    if crate::redact::find(&converted, "\u{FFFD}").is_some() && !text.is_valid_utf16() {
         return Err(Error::invalid_input(
             "a text argument contains an unpaired UTF-16 surrogate; pass well-formed text.",
         ));
