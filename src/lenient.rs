@@ -3,10 +3,12 @@
 //! payloads vary and a cancel that succeeded must not be reported as failed
 //! over a field nobody needed. The value itself stays in the raw body.
 //!
-//! Every reader goes through `deserialize_any` and accepts every kind of
-//! value, so no serde type error (and none of its formatting) is produced.
+//! The readers go through `deserialize_any` and accept every kind of value,
+//! so they hold over any deserializer, streaming ones such as
+//! `serde_json::from_str` included. One exception, in wasm only: see
+//! [`string`].
 
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// One JSON value, reduced to what the typed views need.
@@ -80,13 +82,22 @@ pub(crate) fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error
 
 /// A string field: anything else reads as `None`.
 ///
-/// The string is asked for by name, not through `deserialize_any`: in wasm
-/// that is two crossings into the engine instead of one per kind of value
-/// tried. Another type is then serde's own error, which here means `None`;
-/// the views are read from parsed values (serde-wasm-bindgen's, serde_json's
-/// `Value`), where a failed field leaves the rest readable.
+/// In wasm the crate reads its views from the engine's parsed values with
+/// serde-wasm-bindgen, and there the string is asked for by name: two
+/// crossings into the engine instead of one per kind of value tried. Another
+/// type is then serde-wasm-bindgen's error, which leaves the object readable
+/// and here means `None`. Over a streaming deserializer the same error would
+/// leave the text in the middle of the value, so a Rust caller in wasm who
+/// reads these types with `serde_json::from_str` should read a
+/// `serde_json::Value` first; natively every kind of value is accepted.
 pub(crate) fn string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Option::<String>::deserialize(d).unwrap_or(None))
+    #[cfg(target_arch = "wasm32")]
+    return Ok(<Option<String> as serde::Deserialize>::deserialize(d).unwrap_or(None));
+    #[cfg(not(target_arch = "wasm32"))]
+    Ok(match scalar(d)? {
+        Scalar::Text(text) => Some(text),
+        _ => None,
+    })
 }
 
 /// A string field read into a type made from any string (enums that keep

@@ -165,8 +165,9 @@ mod platform {
         serde_json::from_str(text).ok()
     }
 
-    /// Views read an object's fields by name, as serde-wasm-bindgen does;
-    /// serde_json would also read a struct from an array, by position.
+    /// Views read objects only: serde_json would also read a struct from an
+    /// array, by position (serde-wasm-bindgen reads an array's fields by
+    /// name, so all absent, and `Body::action` calls it not an object).
     pub(super) fn decode<T: DeserializeOwned>(json: &RawJson) -> Option<T> {
         json.is_object().then(|| T::deserialize(json).ok())?
     }

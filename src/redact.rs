@@ -16,14 +16,13 @@ pub const MASK: &str = "[redacted]";
 /// Finds runs of one secret in texts.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Redactor {
-    /// Every 8-byte window of the secret, as a number, in an open-addressing
-    /// table (0 marks a free slot: the bytes of a secret are never all 0).
-    slots: Vec<u64>,
-    /// Every 4-byte window of the secret, the same way: the quick first look.
-    /// A run of [`MIN_RUN`] bytes always holds a whole 4-byte block that
-    /// starts at a multiple of 4, so a text none of whose blocks is a piece
-    /// of the secret holds no run, and a quarter of its positions tell.
-    blocks: Vec<u64>,
+    /// Every 8-byte window of the secret.
+    runs: Windows,
+    /// Every 4-byte window of the secret: the quick first look. A run of
+    /// [`MIN_RUN`] bytes always holds a whole 4-byte block that starts at a
+    /// multiple of 4, so a text none of whose blocks is a piece of the secret
+    /// holds no run, and a quarter of its positions tell.
+    blocks: Windows,
     /// A secret shorter than a run, masked where it stands whole.
     short: String,
 }
@@ -45,15 +44,15 @@ impl Redactor {
             };
         }
         Redactor {
-            slots: table(secret.as_bytes(), MIN_RUN),
-            blocks: table(secret.as_bytes(), 4),
+            runs: Windows::of(secret.as_bytes(), MIN_RUN),
+            blocks: Windows::of(secret.as_bytes(), 4),
             short: String::new(),
         }
     }
 
     /// `text` with every run of the secret masked, or `None` when it holds none.
     pub fn redact(&self, text: &str) -> Option<String> {
-        if self.slots.is_empty() {
+        if self.runs.slots.is_empty() {
             return (!self.short.is_empty())
                 .then(|| replace_all(text, &self.short, MASK))
                 .flatten();
@@ -64,7 +63,7 @@ impl Redactor {
         if !text
             .as_bytes()
             .chunks_exact(4)
-            .any(|block| holds(&self.blocks, window(block)))
+            .any(|block| self.blocks.holds(window(block)))
         {
             return None;
         }
@@ -76,7 +75,7 @@ impl Redactor {
         let mut w = 0u64;
         for (end, &byte) in text.as_bytes().iter().enumerate().map(|(i, b)| (i + 1, b)) {
             w = (w >> 8) | (u64::from(byte) << 56);
-            if end >= MIN_RUN && holds(&self.slots, w) {
+            if end >= MIN_RUN && self.runs.holds(w) {
                 let start = end - MIN_RUN;
                 match spans.last_mut() {
                     Some(last) if start <= covered_until => last.1 = end,
@@ -88,17 +87,24 @@ impl Redactor {
         if spans.is_empty() {
             return None;
         }
-        let mut clean = String::with_capacity(text.len());
-        let mut at = 0;
+        // A secret with multi-byte characters can match from inside one:
+        // spans grow to whole characters, and those that then touch are one.
+        let mut masked: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
         for (mut start, mut end) in spans {
-            // A secret with multi-byte characters can match from inside one.
             while !text.is_char_boundary(start) {
                 start -= 1;
             }
             while !text.is_char_boundary(end) {
                 end += 1;
             }
-            start = start.max(at);
+            match masked.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => masked.push((start, end)),
+            }
+        }
+        let mut clean = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end) in masked {
             clean.push_str(&text[at..start]);
             clean.push_str(MASK);
             at = end;
@@ -108,23 +114,42 @@ impl Redactor {
     }
 }
 
-/// Every `len`-byte window of `secret`, as a number, in an open-addressing
-/// table (see [`Redactor`]).
-fn table(secret: &[u8], len: usize) -> Vec<u64> {
-    let windows = secret.windows(len);
-    let mut slots = vec![0u64; (windows.len() * 2).next_power_of_two()];
-    for w in windows.map(window) {
-        let at = probe(&slots, w);
-        slots[at] = w;
-    }
-    slots
+/// Every window of one length of a secret, each as a number (see
+/// [`window`]), in an open-addressing table where 0 marks a free slot; a
+/// window of zero bytes only is noted apart.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct Windows {
+    slots: Vec<u64>,
+    zero: bool,
 }
 
-/// Whether the table holds `w`. Inlined even at opt-level "z": it runs for
-/// every body a call reads.
-#[inline(always)]
-fn holds(slots: &[u64], w: u64) -> bool {
-    w != 0 && slots[probe(slots, w)] == w
+impl Windows {
+    fn of(secret: &[u8], len: usize) -> Self {
+        let windows = secret.windows(len);
+        let mut table = Windows {
+            slots: vec![0; (windows.len() * 2).next_power_of_two()],
+            zero: false,
+        };
+        for w in windows.map(window) {
+            if w == 0 {
+                table.zero = true;
+            } else {
+                let at = probe(&table.slots, w);
+                table.slots[at] = w;
+            }
+        }
+        table
+    }
+
+    /// Whether `w` is a window of the secret. Inlined even at opt-level
+    /// "z": it runs for every body a call reads.
+    #[inline(always)]
+    fn holds(&self, w: u64) -> bool {
+        match w {
+            0 => self.zero,
+            w => self.slots[probe(&self.slots, w)] == w,
+        }
+    }
 }
 
 /// The slot that holds `w`, or the free one where it would go.

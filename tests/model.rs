@@ -255,3 +255,15 @@ fn hostile_strings_survive_as_text() {
     );
     assert!(action.requestor_comment.unwrap().contains('\u{0}'));
 }
+
+#[test]
+fn a_wrong_typed_field_is_absent_when_read_straight_from_text_too() {
+    // Natively the types stay lenient over a streaming deserializer: an
+    // array or object where a string belongs is read past, not stopped in.
+    for title in ["[1,2]", r#"{"a":"b"}"#, "7", "true", "null"] {
+        let text = format!(r#"{{"id":"x","status":"Pending","title":{title},"requestor":"me"}}"#);
+        let action: MachineAction = serde_json::from_str(&text).expect(&text);
+        assert_eq!(action.title, None, "{text}");
+        assert_eq!(action.requestor.as_deref(), Some("me"), "{text}");
+    }
+}

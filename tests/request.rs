@@ -150,6 +150,10 @@ fn every_piece_of_the_secret_is_masked_wherever_it_stands() {
         "abcdefgh",
         "sim-token",
         "ключ-секрет-токен-длинный",
+        "abcdefg\u{10000}\u{10000}hijklmn",
+        // Reachable only through the public API (tokens and client secrets
+        // hold no control characters), and masked all the same.
+        "xx\0x\0\0\0\0\0\0\0\0\0xxx\0x\0x",
     ];
     // A small generator, so the cases are many and the same on every run.
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
@@ -163,6 +167,8 @@ fn every_piece_of_the_secret_is_masked_wherever_it_stands() {
         "{\"id\":\"",
         "x",
         "é",
+        "😀",
+        "\0\0",
         " Bearer ",
         "\"}",
         "0123456789",

@@ -99,7 +99,8 @@ pub enum Event {
     Failed(Error),
 }
 
-/// The time and a random number, read by the shell for each step.
+/// The time and a random number, given by the shell with each step (the
+/// wasm shell reads the time after each effect and draws one number a call).
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
     /// Unix milliseconds.

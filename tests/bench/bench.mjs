@@ -12,8 +12,9 @@ import { simControl } from "../support.mjs";
 import { benchBulk } from "./bulk.mjs";
 
 const sim = process.argv[process.argv.indexOf("--sim") + 1];
-// `--baseline DIR`: the page's package of an earlier commit, timed alongside.
-const baselineDir = process.argv.includes("--baseline") ? process.argv[process.argv.indexOf("--baseline") + 1] : null;
+// `--baseline DIR COMMIT`: the page's package of an earlier commit, timed alongside.
+const at = process.argv.indexOf("--baseline");
+const [baselineDir, baselineCommit] = at > 0 ? process.argv.slice(at + 1, at + 3) : [null, null];
 const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
 const WARMUP = 300;
 
@@ -110,7 +111,7 @@ for (const [name, xs] of Object.entries(times)) {
 }
 if (baselineDir) {
   const ratio = median(times["MachineActionsClient.cancel"]) / median(times["MachineActionsClient.cancel, baseline"]);
-  console.log(`  MachineActionsClient.cancel against the baseline: ${ratio.toFixed(3)}× (${baselineDir})`);
+  console.log(`  MachineActionsClient.cancel against the baseline (${baselineCommit.slice(0, 12)}): ${ratio.toFixed(3)}×`);
 }
 console.log(`\nwasm memory: ${kb(memoryBefore)} KB before, ${kb(memoryAfter)} KB after ${CALLS * 2} more cancels`);
 

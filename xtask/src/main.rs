@@ -13,6 +13,7 @@ mod sim;
 mod sizes;
 mod test;
 
+use std::ffi::OsStr;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask <task>
@@ -30,7 +31,7 @@ tasks:
                    print the packages' sizes (gzip) and where the bytes go, the cold start,
                    the per-call time against plain fetch (and against the package at commit
                    REV), and a bulk cancel under the quota
-  sizes            only where the page module's bytes go (SIZES_TOP=1: the largest functions)
+  sizes            only where the page module's bytes go (SIZES_TOP=N: also its N largest functions)
   fuzz [--seconds N] [--asan]
                    run every cargo-fuzz target in fuzz/ for N seconds each (default 60)
   setup            only install what is missing";
@@ -126,11 +127,13 @@ fn bench(args: &[String]) -> Result<(), String> {
             .arg("tests/bench/bench.mjs")
             .arg("--sim")
             .arg(server.url())
-            .args(
-                baseline
-                    .iter()
-                    .flat_map(|dir| [std::ffi::OsStr::new("--baseline"), dir.as_os_str()]),
-            )
+            .args(baseline.iter().flat_map(|(commit, dir)| {
+                [
+                    OsStr::new("--baseline"),
+                    dir.as_os_str(),
+                    OsStr::new(commit),
+                ]
+            }))
             .env("MDE_SIM_SECRET", server.secret()),
     )
 }
