@@ -77,9 +77,12 @@ impl Body {
         let state = platform::decode::<ActionState>(&json)
             .ok_or(BodyProblem::NotAnObject)?
             .checked()
-            .map_err(|problem| match platform::is_object(&json) {
-                true => problem,
-                false => BodyProblem::NotAnObject,
+            .map_err(|problem| {
+                if platform::is_object(&json) {
+                    problem
+                } else {
+                    BodyProblem::NotAnObject
+                }
             })?;
         canonicalise(&mut json, &state);
         Ok((state, json))
